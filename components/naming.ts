@@ -1,0 +1,152 @@
+/**
+ * The one place where every name derived from a broker cluster is computed.
+ *
+ * The headless Service, the StatefulSet's `serviceName`, the Erlang node-name suffix, the peer
+ * discovery settings, the PVC names the StatefulSet controller will create and every label
+ * selector must agree, or nodes fail with `nxdomain` / bind to the wrong volume. Builders never
+ * format these strings themselves; they ask this module.
+ */
+
+/** Broker engines this package knows how to cluster. */
+export type BrokerEngine = "rabbitmq" | "emqx";
+
+/** The fields that identify a broker cluster; everything else in this module derives from them. */
+export interface ClusterIdentity {
+    /** Kubernetes namespace the cluster lives in. */
+    namespace: string;
+    /** Cluster name (a DNS-1123 label); also the StatefulSet name. */
+    name: string;
+    /** Which broker runs in the cluster. */
+    engine: BrokerEngine;
+    /** Kubernetes cluster DNS domain, `cluster.local` unless the cluster was built otherwise. */
+    clusterDomain: string;
+}
+
+/** The volumeClaimTemplate name of the broker data volume. */
+export const DATA_VOLUME = "data";
+
+/** Longest DNS-1123 label: pod hostnames and Service names may not exceed it. */
+export const MAX_LABEL_LENGTH = 63;
+
+/** Suffix of the headless (governing) Service name. */
+export const HEADLESS_SUFFIX = "-headless";
+
+/** Label keys; kept here so selectors and policies speak the same vocabulary. */
+export const LABEL_NAME = "app.kubernetes.io/name";
+export const LABEL_INSTANCE = "app.kubernetes.io/instance";
+export const LABEL_COMPONENT = "app.kubernetes.io/component";
+export const LABEL_MANAGED_BY = "app.kubernetes.io/managed-by";
+export const LABEL_PART_OF = "app.kubernetes.io/part-of";
+export const LABEL_VERSION = "app.kubernetes.io/version";
+export const MANAGED_BY = "broker-platform";
+
+/** Erlang node-name prefix per engine (the part before `@`). */
+const NODE_PREFIX: Record<BrokerEngine, string> = { rabbitmq: "rabbit", emqx: "emqx" };
+
+/** Every derived name of one cluster. */
+export interface ClusterNames {
+    statefulSet: string;
+    headlessService: string;
+    clientService: string;
+    configMap: string;
+    erlangCookieSecret: string;
+    adminSecret: string;
+    definitionsSecret: string;
+    serviceAccount: string;
+    role: string;
+    roleBinding: string;
+    podDisruptionBudget: string;
+    ingress: string;
+    /** Private StorageClass name for statically provisioned volumes (cluster-scoped, so namespaced). */
+    staticStorageClass: string;
+    /** `<headless>.<namespace>.svc.<domain>`: the DNS zone every pod's hostname lives in. */
+    headlessDomain: string;
+    /** `.<headlessDomain>`: what RabbitMQ's k8s plugin appends to each hostname. */
+    hostnameSuffix: string;
+    /** DNS name of the client Service. */
+    clientServiceHost: string;
+    /** Erlang node-name prefix (`rabbit`, `emqx`). */
+    nodePrefix: string;
+    /** Labels on the pods; also the StatefulSet/Service/PDB selector. Never change after creation. */
+    selectorLabels: Record<string, string>;
+    /** Labels on every object of the cluster (selector labels plus descriptive ones). */
+    commonLabels: Record<string, string>;
+    podName(ordinal: number): string;
+    /** Fully qualified pod hostname: `<pod>.<headlessDomain>`. */
+    podHost(ordinal: number): string;
+    /** Erlang node name of the pod with this ordinal, e.g. `rabbit@rmq-0.rmq-headless.ns.svc.cluster.local`. */
+    nodeName(ordinal: number): string;
+    /** Name of the PVC the StatefulSet controller creates for this ordinal. */
+    dataClaim(ordinal: number): string;
+    /** Name of the statically provisioned PV for this ordinal (PVs are cluster-scoped). */
+    dataVolume(ordinal: number): string;
+}
+
+/** Derives every name of a cluster from its identity. Pure; cheap; call it anywhere. */
+export function clusterNames(id: ClusterIdentity): ClusterNames {
+    const { namespace, name, engine, clusterDomain } = id;
+    const headlessService = `${name}${HEADLESS_SUFFIX}`;
+    const headlessDomain = `${headlessService}.${namespace}.svc.${clusterDomain}`;
+    const nodePrefix = NODE_PREFIX[engine];
+    const selectorLabels = { [LABEL_NAME]: engine, [LABEL_INSTANCE]: name };
+    const podName = (ordinal: number) => `${name}-${ordinal}`;
+    const podHost = (ordinal: number) => `${podName(ordinal)}.${headlessDomain}`;
+    return {
+        statefulSet: name,
+        headlessService,
+        clientService: name,
+        configMap: `${name}-config`,
+        erlangCookieSecret: `${name}-erlang-cookie`,
+        adminSecret: `${name}-admin`,
+        definitionsSecret: `${name}-definitions`,
+        serviceAccount: name,
+        role: `${name}-peer-discovery`,
+        roleBinding: `${name}-peer-discovery`,
+        podDisruptionBudget: name,
+        ingress: `${name}-management`,
+        staticStorageClass: `${namespace}-${name}-static`,
+        headlessDomain,
+        hostnameSuffix: `.${headlessDomain}`,
+        clientServiceHost: `${name}.${namespace}.svc.${clusterDomain}`,
+        nodePrefix,
+        selectorLabels,
+        commonLabels: {
+            ...selectorLabels,
+            [LABEL_COMPONENT]: "broker",
+            [LABEL_PART_OF]: "broker-platform",
+            [LABEL_MANAGED_BY]: MANAGED_BY,
+        },
+        podName,
+        podHost,
+        nodeName: (ordinal: number) => `${nodePrefix}@${podHost(ordinal)}`,
+        dataClaim: (ordinal: number) => `${DATA_VOLUME}-${podName(ordinal)}`,
+        dataVolume: (ordinal: number) => `${namespace}-${name}-${DATA_VOLUME}-${ordinal}`,
+    };
+}
+
+/**
+ * Node name as a pod sees itself, with `$(POD_NAME)` for the kubelet to expand. The kubelet
+ * resolves `$(VAR)` only for variables defined earlier in the same container's env list.
+ */
+export function nodeNameTemplate(names: ClusterNames): string {
+    return `${names.nodePrefix}@$(POD_NAME).${names.headlessDomain}`;
+}
+
+/**
+ * The StatefulSet controller labels each revision `controller-revision-hash: <name>-<10 chars>`;
+ * a label value may hold 63 characters, so a longer StatefulSet name cannot roll out.
+ */
+const REVISION_HASH_ROOM = 11;
+
+/**
+ * Longest name a cluster may have: pod hostnames `<name>-<maxOrdinal>`, the headless Service
+ * and the controller's revision label must all stay valid DNS-1123 labels.
+ */
+export function maxClusterNameLength(maxReplicas: number): number {
+    const ordinalDigits = String(Math.max(0, maxReplicas - 1)).length;
+    return Math.min(
+        MAX_LABEL_LENGTH - 1 - ordinalDigits,
+        MAX_LABEL_LENGTH - HEADLESS_SUFFIX.length,
+        MAX_LABEL_LENGTH - REVISION_HASH_ROOM,
+    );
+}
