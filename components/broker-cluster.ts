@@ -1,0 +1,101 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
+import { AdminCredentials } from "./admin-credentials";
+import { BrokerStorage } from "./broker-storage";
+import { childOptions } from "./common";
+import { configMapArgs, definitionsSecretArgs, rabbitPasswordHash, renderDefinitions } from "./builders/config";
+import { managementIngressArgs } from "./builders/ingress";
+import { podDisruptionBudgetArgs } from "./builders/pdb";
+import { clientServiceArgs, headlessServiceArgs } from "./builders/services";
+import { statefulSetArgs } from "./builders/statefulset";
+import { ErlangCookie } from "./erlang-cookie";
+import { ClusterModel } from "./model";
+import { PeerDiscoveryRbac } from "./peer-discovery-rbac";
+
+export interface BrokerClusterArgs {
+    /** The resolved cluster (see `resolveCluster`). */
+    model: ClusterModel;
+    /** Leave data volumes in Kubernetes when Pulumi deletes them. */
+    retainDataOnDelete: boolean;
+    /** Kubernetes provider; defaults to the ambient one. */
+    provider?: k8s.Provider;
+    /** Resources to create first, typically the namespace. */
+    dependsOn?: pulumi.Resource[];
+}
+
+/** One clustered broker: secrets, RBAC, storage, Services, configuration, StatefulSet and PDB. */
+export class BrokerCluster extends pulumi.ComponentResource {
+    /** DNS name of the client Service. */
+    readonly clientHost: string;
+    /** Erlang node names, by ordinal. */
+    readonly nodeNames: string[];
+    /** URL of the management UI / dashboard through the client Service. */
+    readonly managementUrl: string;
+    readonly cookieSecretName: pulumi.Output<string>;
+    readonly adminSecretName: pulumi.Output<string>;
+    /** AMQP or MQTT URL with the admin credentials; a secret Output. */
+    readonly connectionUrl: pulumi.Output<string>;
+    readonly statefulSet: k8s.apps.v1.StatefulSet;
+    readonly model: ClusterModel;
+
+    constructor(name: string, args: BrokerClusterArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("broker-platform:index:BrokerCluster", name, {}, opts);
+        const { model } = args;
+        this.model = model;
+        const { names, profile, cluster } = model;
+        const part = { model, provider: args.provider, dependsOn: args.dependsOn };
+
+        const cookie = new ErlangCookie(`${name}-erlang-cookie`, part, { parent: this });
+        const admin = new AdminCredentials(`${name}-admin`, part, { parent: this });
+        const rbac = new PeerDiscoveryRbac(`${name}-rbac`, part, { parent: this });
+        const storage = new BrokerStorage(`${name}-data`, { ...part, retainOnDelete: args.retainDataOnDelete }, { parent: this });
+
+        const podInputs: pulumi.Resource[] = [cookie, admin, rbac, storage];
+        if (Object.keys(profile.configFiles).length > 0) {
+            podInputs.push(new k8s.core.v1.ConfigMap(`${name}-config`, configMapArgs(model), childOptions(this, args)));
+        }
+        if (cluster.engine === "rabbitmq" && cluster.definitions) {
+            const definitions = cluster.definitions;
+            const salt = new random.RandomBytes(`${name}-password-salt`, { length: 4 }, { parent: this });
+            const json = pulumi
+                .all([admin.username, admin.password, salt.base64])
+                .apply(([user, password, saltB64]) => renderDefinitions(definitions, user, rabbitPasswordHash(password, Buffer.from(saltB64, "base64"))));
+            podInputs.push(new k8s.core.v1.Secret(`${name}-definitions`, definitionsSecretArgs(model, pulumi.secret(json)), childOptions(this, args)));
+        }
+
+        const headless = new k8s.core.v1.Service(`${name}-headless`, headlessServiceArgs(model), childOptions(this, args));
+        new k8s.core.v1.Service(`${name}-client`, clientServiceArgs(model), childOptions(this, args));
+        this.statefulSet = new k8s.apps.v1.StatefulSet(
+            name,
+            statefulSetArgs(model),
+            childOptions(this, args, { dependsOn: [...(args.dependsOn ?? []), headless, ...podInputs] }),
+        );
+        new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, podDisruptionBudgetArgs(model), childOptions(this, args));
+        const ingress = managementIngressArgs(model);
+        if (ingress) new k8s.networking.v1.Ingress(`${name}-management`, ingress, childOptions(this, args));
+
+        const port = (portName: string) => profile.ports.find((p) => p.name === portName)?.port;
+        this.clientHost = names.clientServiceHost;
+        this.nodeNames = Array.from({ length: cluster.replicas }, (_, i) => names.nodeName(i));
+        this.managementUrl = cluster.ingress
+            ? `${cluster.ingress.tlsSecretName ? "https" : "http"}://${cluster.ingress.host}/`
+            : `http://${names.clientServiceHost}:${port(profile.managementPort)}/`;
+        this.cookieSecretName = cookie.secretName;
+        this.adminSecretName = admin.secretName;
+        const { scheme, portName, path } = profile.connection;
+        this.connectionUrl = pulumi.secret(
+            pulumi.all([admin.username, admin.password]).apply(
+                ([u, p]) => `${scheme}://${encodeURIComponent(u)}:${encodeURIComponent(p)}@${names.clientServiceHost}:${port(portName)}${path}`,
+            ),
+        );
+        this.registerOutputs({
+            clientHost: this.clientHost,
+            nodeNames: this.nodeNames,
+            managementUrl: this.managementUrl,
+            cookieSecretName: this.cookieSecretName,
+            adminSecretName: this.adminSecretName,
+            connectionUrl: this.connectionUrl,
+        });
+    }
+}

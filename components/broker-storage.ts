@@ -1,0 +1,36 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { persistentVolumeArgs } from "./builders/storage";
+import { childOptions, ClusterPartArgs } from "./common";
+
+export interface BrokerStorageArgs extends ClusterPartArgs {
+    /** Leave the PVs in Kubernetes when Pulumi deletes them (destroy, replacement). */
+    retainOnDelete: boolean;
+}
+
+/**
+ * Statically provisioned data volumes (hostPath, nfs): one per ordinal, each pre-bound to the
+ * claim of that ordinal. With a StorageClass, claims are provisioned dynamically and this
+ * component creates nothing.
+ */
+export class BrokerStorage extends pulumi.ComponentResource {
+    /** Names of the PVs, by ordinal. */
+    readonly volumeNames: pulumi.Output<string>[];
+
+    constructor(name: string, args: BrokerStorageArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("broker-platform:index:BrokerStorage", name, {}, opts);
+        const { model } = args;
+        this.volumeNames = [];
+        if (model.staticVolumes) {
+            for (let ordinal = 0; ordinal < model.cluster.replicas; ordinal++) {
+                const pv = new k8s.core.v1.PersistentVolume(
+                    `${name}-${ordinal}`,
+                    persistentVolumeArgs(model, ordinal),
+                    childOptions(this, args, { retainOnDelete: args.retainOnDelete }),
+                );
+                this.volumeNames.push(pv.metadata.name);
+            }
+        }
+        this.registerOutputs({ volumeNames: this.volumeNames });
+    }
+}

@@ -1,0 +1,89 @@
+import * as k8s from "@pulumi/kubernetes";
+import { createHash } from "crypto";
+import { ClusterModel } from "../model";
+import { DATA_VOLUME, LABEL_VERSION } from "../naming";
+import { restrictedContainerSecurity } from "../engines/profile";
+import { dataClaimTemplate, volumePermissionsInitContainer } from "./storage";
+
+/** Pod annotation whose change rolls the pods when the broker configuration changes. */
+export const CONFIG_CHECKSUM_ANNOTATION = "broker-platform/config-checksum";
+
+/** Checksum of everything in the ConfigMap; stable across runs for the same settings. */
+export function configChecksum(model: ClusterModel): string {
+    const files = model.profile.configFiles;
+    const canonical = JSON.stringify(Object.keys(files).sort().map((k) => [k, files[k]]));
+    return createHash("sha256").update(canonical).digest("hex");
+}
+
+/** Spread brokers over nodes; `required` when losing a node would lose more than one member's data. */
+export function podAntiAffinity(model: ClusterModel): k8s.types.input.core.v1.PodAntiAffinity {
+    const term = { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: model.names.selectorLabels } };
+    return model.antiAffinity === "required"
+        ? { requiredDuringSchedulingIgnoredDuringExecution: [term] }
+        : { preferredDuringSchedulingIgnoredDuringExecution: [{ weight: 100, podAffinityTerm: term }] };
+}
+
+export function statefulSetArgs(model: ClusterModel): k8s.apps.v1.StatefulSetArgs {
+    const { names, profile, cluster, namespace } = model;
+    const { volumes, mounts, initContainers } = profile.volumes(names, model.secrets, cluster.definitions !== undefined);
+    const permissions = volumePermissionsInitContainer(model, profile.image);
+    const podLabels = { ...names.commonLabels, [LABEL_VERSION]: cluster.version };
+    return {
+        metadata: { name: names.statefulSet, namespace, labels: podLabels },
+        spec: {
+            serviceName: names.headlessService,
+            replicas: cluster.replicas,
+            // Erlang nodes must boot together to find each other; ordered start would deadlock
+            // a node waiting for peers behind a readiness gate.
+            podManagementPolicy: "Parallel",
+            updateStrategy: { type: "RollingUpdate", rollingUpdate: { partition: 0 } },
+            selector: { matchLabels: names.selectorLabels },
+            persistentVolumeClaimRetentionPolicy: { whenDeleted: "Retain", whenScaled: "Retain" },
+            template: {
+                metadata: {
+                    labels: podLabels,
+                    annotations: {
+                        [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(model),
+                        "prometheus.io/scrape": "true",
+                        "prometheus.io/port": String(profile.metrics.port),
+                        "prometheus.io/path": profile.metrics.path,
+                    },
+                },
+                spec: {
+                    serviceAccountName: names.serviceAccount,
+                    automountServiceAccountToken: model.needsApiAccess,
+                    terminationGracePeriodSeconds: profile.terminationGracePeriodSeconds,
+                    securityContext: {
+                        runAsNonRoot: true,
+                        runAsUser: profile.uid,
+                        runAsGroup: profile.uid,
+                        fsGroup: profile.uid,
+                        fsGroupChangePolicy: "OnRootMismatch",
+                        seccompProfile: { type: "RuntimeDefault" },
+                    },
+                    affinity: { podAntiAffinity: podAntiAffinity(model) },
+                    initContainers: [...(permissions ? [permissions] : []), ...initContainers],
+                    containers: [
+                        {
+                            name: cluster.engine,
+                            image: profile.image,
+                            imagePullPolicy: "IfNotPresent",
+                            env: profile.env(names, model.secrets),
+                            ports: profile.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
+                            readinessProbe: profile.readinessProbe,
+                            lifecycle: { preStop: { exec: { command: profile.preStop } } },
+                            resources: {
+                                requests: { ...cluster.resources.requests },
+                                limits: { ...cluster.resources.limits },
+                            },
+                            securityContext: restrictedContainerSecurity(profile.uid),
+                            volumeMounts: [{ name: DATA_VOLUME, mountPath: profile.dataMountPath }, ...mounts],
+                        },
+                    ],
+                    volumes,
+                },
+            },
+            volumeClaimTemplates: [dataClaimTemplate(model)],
+        },
+    };
+}

@@ -1,0 +1,324 @@
+import { z } from "zod";
+import { clusterNames, maxClusterNameLength, MAX_LABEL_LENGTH } from "../naming";
+import { SUPPORTED_VERSIONS, isSupportedVersion, majorVersion } from "../engines/versions";
+
+/**
+ * The stack-config schema. Every key a stack may set is declared here; anything else is a typo and
+ * an error. Messages say what is allowed, because they are read by someone editing YAML.
+ */
+
+const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+/** Kubernetes quantities with binary (Ki…Ei) or decimal (k…E) suffixes; `10GB` is not one. */
+const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
+const CPU_QUANTITY = /^([0-9]+(\.[0-9]+)?|[0-9]+m)$/;
+const VERSION = /^[0-9]+\.[0-9]+\.[0-9]+$/;
+
+const dnsLabel = (what: string) =>
+    z
+        .string({ error: `${what} must be a string` })
+        .max(MAX_LABEL_LENGTH, { error: `${what} must be at most ${MAX_LABEL_LENGTH} characters` })
+        .regex(DNS_LABEL, {
+            error: `${what} must be a DNS-1123 label: lower-case letters, digits and '-', starting and ending with a letter or digit`,
+        });
+
+const quantity = (what: string) =>
+    z.string({ error: `${what} must be a Kubernetes quantity string such as "10Gi"` }).regex(QUANTITY, {
+        error: `${what} must be a Kubernetes quantity such as "512Mi" or "10Gi" (binary suffixes Ki, Mi, Gi, Ti; "GB" is not a unit Kubernetes knows)`,
+    });
+
+const cpuQuantity = z
+    .string({ error: `CPU must be a string such as "500m" or "2"` })
+    .regex(CPU_QUANTITY, { error: `CPU must be a quantity such as "250m", "1" or "1.5"` });
+
+const absolutePath = (what: string) =>
+    z
+        .string({ error: `${what} must be a string` })
+        .regex(/^\/[^\0]*$/, { error: `${what} must be an absolute path (start with '/')` })
+        .refine((p) => !p.split("/").includes(".."), { error: `${what} must not contain '..'` })
+        .transform((p) => (p.length > 1 ? p.replace(/\/+$/, "") : p));
+
+const accessModes = z
+    .array(z.enum(["ReadWriteOnce", "ReadWriteOncePod", "ReadWriteMany"]), {
+        error: "accessModes must be a list of ReadWriteOnce, ReadWriteOncePod or ReadWriteMany",
+    })
+    .min(1, { error: "accessModes needs at least one mode" })
+    .default(["ReadWriteOnce"]);
+
+const reclaimPolicy = z
+    .enum(["Retain", "Delete"], {
+        error:
+            "reclaimPolicy must be Retain (the default: data outlives its claim) or Delete; Recycle wipes the volume when its claim is released and is not allowed",
+    })
+    .default("Retain");
+
+const storageCommon = {
+    /** Size of each broker's data volume. */
+    size: quantity("storage.size").default("8Gi"),
+    accessModes,
+};
+
+const hostPathStorage = z.strictObject({
+    mode: z.literal("hostPath"),
+    /** Directory on the node under which each broker gets `<namespace>/<cluster>-<ordinal>`. */
+    basePath: absolutePath("storage.basePath"),
+    /** Node names; PV i is pinned to nodes[i], so the pod with ordinal i always runs where its data is. */
+    nodes: z.array(dnsSubdomain("storage.nodes[]")).optional(),
+    reclaimPolicy,
+    /** Run a root init container that hands the directory to the broker's user (hostPath dirs start root-owned). */
+    fixPermissions: z.boolean().default(true),
+    ...storageCommon,
+});
+
+const nfsStorage = z.strictObject({
+    mode: z.literal("nfs"),
+    /** NFS server host name or IP address. */
+    server: z
+        .string({ error: "storage.server must be the NFS server's host name or IP address" })
+        .min(1, { error: "storage.server must not be empty" })
+        .regex(/^[A-Za-z0-9.:\-[\]]+$/, { error: "storage.server must be a host name or an IP address" }),
+    /** Exported directory under which each broker gets `<namespace>/<cluster>-<ordinal>`. */
+    basePath: absolutePath("storage.basePath"),
+    reclaimPolicy,
+    /** Mount options passed to the NFS client, e.g. ["nfsvers=4.1", "hard"]. */
+    mountOptions: z.array(z.string().min(1)).default(["nfsvers=4.1", "hard"]),
+    fixPermissions: z.boolean().default(true),
+    ...storageCommon,
+});
+
+const classStorage = z.strictObject({
+    mode: z.literal("storageClass"),
+    /** An existing StorageClass with a dynamic provisioner. */
+    className: dnsSubdomain("storage.className"),
+    ...storageCommon,
+});
+
+function dnsSubdomain(what: string) {
+    return z
+        .string({ error: `${what} must be a string` })
+        .max(253, { error: `${what} must be at most 253 characters` })
+        .regex(DNS_SUBDOMAIN, { error: `${what} must be a DNS-1123 subdomain (lower-case, digits, '-' and '.')` });
+}
+
+export const storageSchema = z.discriminatedUnion("mode", [hostPathStorage, nfsStorage, classStorage], {
+    error: "storage.mode must be one of hostPath, nfs, storageClass",
+});
+
+const resourcesSchema = z.strictObject({
+    requests: z
+        .strictObject({ cpu: cpuQuantity.default("500m"), memory: quantity("resources.requests.memory").default("1Gi") })
+        .default({ cpu: "500m", memory: "1Gi" }),
+    limits: z
+        .strictObject({ cpu: cpuQuantity.optional(), memory: quantity("resources.limits.memory").default("1Gi") })
+        .default({ memory: "1Gi" }),
+});
+
+const secretRef = z.strictObject({
+    /** Name of an existing Secret in the cluster's namespace. */
+    name: dnsSubdomain("existingSecret.name"),
+    /** Key inside the Secret. */
+    key: z.string().regex(/^[-._a-zA-Z0-9]+$/, { error: "existingSecret.key must be a valid Secret key" }),
+});
+
+const rabbitPolicy = z.strictObject({
+    name: z.string().min(1),
+    vhost: z.string().min(1).default("/"),
+    pattern: z.string().min(1),
+    "apply-to": z.enum(["queues", "exchanges", "all", "classic_queues", "quorum_queues", "streams"]).default("all"),
+    definition: z.record(z.string(), z.unknown()),
+    priority: z.int().default(0),
+});
+
+const definitionsSchema = z.strictObject({
+    /** Virtual hosts to create at boot ("/" always exists). */
+    vhosts: z.array(z.string().min(1)).default(["/"]),
+    /** Policies, e.g. a quorum-queue or message-TTL policy. */
+    policies: z.array(rabbitPolicy).default([]),
+    queues: z
+        .array(
+            z.strictObject({
+                name: z.string().min(1),
+                vhost: z.string().min(1).default("/"),
+                durable: z.boolean().default(true),
+                arguments: z.record(z.string(), z.unknown()).default({ "x-queue-type": "quorum" }),
+            }),
+        )
+        .default([]),
+    exchanges: z
+        .array(
+            z.strictObject({
+                name: z.string().min(1),
+                vhost: z.string().min(1).default("/"),
+                type: z.enum(["direct", "fanout", "topic", "headers"]).default("topic"),
+                durable: z.boolean().default(true),
+            }),
+        )
+        .default([]),
+    bindings: z
+        .array(
+            z.strictObject({
+                source: z.string().min(1),
+                vhost: z.string().min(1).default("/"),
+                destination: z.string().min(1),
+                destination_type: z.enum(["queue", "exchange"]).default("queue"),
+                routing_key: z.string().default(""),
+            }),
+        )
+        .default([]),
+});
+
+const clusterFields = z.strictObject({
+    /** Cluster name: the StatefulSet, the Services and every derived name start with it. */
+    name: dnsLabel("name"),
+    engine: z.enum(["rabbitmq", "emqx"], { error: "engine must be rabbitmq or emqx" }),
+    /** Exact broker version, e.g. "4.1.4" or "5.8.6"; the image tag is derived from it. */
+    version: z.string({ error: "version must be a string such as \"4.1.4\"" }).regex(VERSION, {
+        error: "version must be an exact version such as \"4.1.4\" (no 'latest', no ranges)",
+    }),
+    /** Image repository override (e.g. a registry mirror); the tag always comes from `version`. */
+    image: z
+        .string()
+        .regex(/^[a-z0-9]+([._\-/:a-z0-9]*[a-z0-9])?$/, { error: "image must be a repository without a tag, e.g. registry.example.com/rabbitmq" })
+        .refine((s) => !/:[^/]+$/.test(s) || /^[^/]+:[0-9]+\//.test(s), { error: "image must not carry a tag; set version instead" })
+        .optional(),
+    replicas: z
+        .int({ error: "replicas must be a whole number" })
+        .min(1, { error: "replicas must be at least 1" })
+        .max(15, { error: "replicas must be at most 15 (Erlang clusters beyond that need a design review, not a config change)" })
+        .default(3),
+    /** EMQX only: `dns` (default, no API access) or `k8s` (queries the API for endpoints). */
+    discovery: z.enum(["dns", "k8s"], { error: "discovery must be dns or k8s" }).optional(),
+    /** Anti-affinity on kubernetes.io/hostname; defaults to required for hostPath, preferred otherwise. */
+    antiAffinity: z.enum(["required", "preferred"], { error: "antiAffinity must be required or preferred" }).optional(),
+    /** Per-cluster override of storage.size. */
+    volumeSize: quantity("volumeSize").optional(),
+    resources: resourcesSchema.default({ requests: { cpu: "500m", memory: "1Gi" }, limits: { memory: "1Gi" } }),
+    service: z
+        .strictObject({
+            type: z.enum(["ClusterIP", "NodePort", "LoadBalancer"], { error: "service.type must be ClusterIP, NodePort or LoadBalancer" }).default("ClusterIP"),
+            annotations: z.record(z.string(), z.string()).default({}),
+        })
+        .default({ type: "ClusterIP", annotations: {} }),
+    /** Ingress for the management UI / dashboard. */
+    ingress: z
+        .strictObject({
+            host: dnsSubdomain("ingress.host"),
+            className: z.string().min(1).optional(),
+            tlsSecretName: dnsSubdomain("ingress.tlsSecretName").optional(),
+        })
+        .optional(),
+    /** RabbitMQ only: plugins enabled in addition to management, prometheus and peer discovery. */
+    plugins: z.array(z.string().regex(/^rabbitmq_[a-z0-9_]+$/, { error: "plugins entries are RabbitMQ plugin names such as rabbitmq_shovel" })).default([]),
+    /** RabbitMQ only: definitions imported at boot. */
+    definitions: definitionsSchema.optional(),
+    /** Extra broker settings: rabbitmq.conf keys (RabbitMQ) or EMQX_* environment variables (EMQX). */
+    extraConfig: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
+    /** Adopt an existing Erlang cookie Secret (migrating a running cluster) instead of generating one. */
+    erlangCookie: z.strictObject({ existingSecret: secretRef }).optional(),
+    /** Seconds a pod gets to drain before it is killed. */
+    terminationGracePeriodSeconds: z.int().min(10).max(604800).optional(),
+    /** Scale-down shrinks the Erlang cluster; refused unless set (see Day-2 operations). */
+    allowScaleDown: z.boolean().default(false),
+});
+
+export const clusterSchema = clusterFields.superRefine(clusterChecks);
+
+const platformFields = z.strictObject({
+        /** Namespace for every broker of this stack. */
+        namespace: dnsLabel("namespace"),
+        /** Create the namespace (true) or use one that already exists (false). */
+        createNamespace: z.boolean({ error: "createNamespace must be true or false" }).default(true),
+        /** Cluster DNS domain used in node names. */
+        clusterDomain: dnsSubdomain("clusterDomain").default("cluster.local"),
+        storage: storageSchema,
+        /** Keep PVs and PVCs in Kubernetes when Pulumi deletes them (destroy, replacement). */
+        retainDataOnDelete: z.boolean().default(true),
+        clusters: z.array(clusterSchema, { error: "clusters must be a list of clusters" }).min(1, { error: "clusters needs at least one cluster" }),
+});
+
+export const platformSchema = platformFields.superRefine(crossFieldChecks);
+
+export type PlatformConfigInput = z.input<typeof platformSchema>;
+export type PlatformSettings = z.output<typeof platformSchema>;
+export type ClusterSettings = PlatformSettings["clusters"][number];
+export type StorageSettings = PlatformSettings["storage"];
+export type DefinitionsSettings = z.output<typeof definitionsSchema>;
+
+type Issue = (path: (string | number)[], message: string, input?: unknown) => void;
+
+function issuesTo(ctx: z.RefinementCtx<unknown>): Issue {
+    return (path, message, input) => ctx.addIssue({ code: "custom", path, message, input });
+}
+
+/** Rules within one cluster entry (paths are relative to the entry). */
+function clusterChecks(c: z.output<typeof clusterFields>, ctx: z.RefinementCtx<unknown>): void {
+    const issue = issuesTo(ctx);
+    const maxLen = maxClusterNameLength(c.replicas);
+    if (c.name.length > maxLen) {
+        issue(["name"], `name is ${c.name.length} characters; with ${c.replicas} replicas it may have at most ${maxLen}, so that pod hostnames, the headless Service and the StatefulSet revision label stay within 63 characters`, c.name);
+    }
+    if (!isSupportedVersion(c.engine, c.version)) {
+        issue(["version"], `${c.engine} ${c.version} is not supported; supported series: ${SUPPORTED_VERSIONS[c.engine].join(", ")}`, c.version);
+    }
+    if (c.engine === "rabbitmq" && c.discovery !== undefined) {
+        issue(["discovery"], "discovery applies to EMQX only; RabbitMQ always uses its Kubernetes peer discovery plugin", c.discovery);
+    }
+    if (c.engine === "emqx") {
+        if (c.plugins.length > 0) issue(["plugins"], "plugins applies to RabbitMQ only", c.plugins);
+        if (c.definitions) issue(["definitions"], "definitions applies to RabbitMQ only", "{...}");
+    }
+    if (c.engine === "rabbitmq" && c.definitions && majorVersion(c.version) >= 4) {
+        // 4.x removed classic queue mirroring; an ha-* policy is refused by the broker at boot.
+        c.definitions.policies.forEach((p, j) => {
+            const haKeys = Object.keys(p.definition).filter((k) => k.startsWith("ha-"));
+            if (haKeys.length > 0) {
+                issue(["definitions", "policies", j, "definition"], `${haKeys.join(", ")} configure classic queue mirroring, which RabbitMQ 4 removed; use quorum queues ("x-queue-type": "quorum") instead`, p.definition);
+            }
+        });
+    }
+    const reserved = Object.keys(c.extraConfig).filter((k) => reservedSetting(c.engine, k));
+    if (reserved.length > 0) {
+        issue(["extraConfig"], `${reserved.join(", ")} ${reserved.length === 1 ? "is" : "are"} managed by this package (clustering, credentials, cookie); remove ${reserved.length === 1 ? "it" : "them"} from extraConfig`, reserved);
+    }
+}
+
+/** Settings whose value must come from the naming module or a Secret, never from free-form config. */
+function reservedSetting(engine: "rabbitmq" | "emqx", key: string): boolean {
+    if (engine === "rabbitmq") {
+        return /^(cluster_formation\.|default_user|default_pass|load_definitions|loopback_users)/.test(key);
+    }
+    return /^EMQX_(NODE__NAME|NODE__COOKIE|HOST|CLUSTER__|DASHBOARD__DEFAULT_(USERNAME|PASSWORD))/.test(key) || !/^EMQX_[A-Z0-9_]+$/.test(key);
+}
+
+/** Rules across clusters or between a cluster and the stack's storage. */
+function crossFieldChecks(cfg: z.output<typeof platformFields>, ctx: z.RefinementCtx<unknown>): void {
+    const issue = issuesTo(ctx);
+    const owners = new Map<string, string>();
+    cfg.clusters.forEach((c, i) => {
+        if (cfg.storage.mode === "hostPath" && c.antiAffinity === "preferred") {
+            issue(["clusters", i, "antiAffinity"], "hostPath volumes live on one node each, so two brokers on one node would share a disk and a failure domain; antiAffinity must be required with storage.mode hostPath", c.antiAffinity);
+        }
+        if (cfg.storage.mode === "hostPath" && cfg.storage.nodes && cfg.storage.nodes.length < c.replicas) {
+            issue(["storage", "nodes"], `cluster ${c.name} has ${c.replicas} replicas but only ${cfg.storage.nodes.length} nodes are listed; pin one distinct node per replica`, cfg.storage.nodes);
+        }
+        const names = clusterNames({ namespace: cfg.namespace, name: c.name, engine: c.engine, clusterDomain: cfg.clusterDomain });
+        if (owners.get(names.statefulSet) === c.name) {
+            issue(["clusters", i, "name"], `cluster name ${c.name} is used twice; cluster names must be unique`, c.name);
+            return;
+        }
+        for (const derived of [names.statefulSet, names.headlessService, names.configMap, names.adminSecret, names.erlangCookieSecret, names.definitionsSecret]) {
+            const owner = owners.get(derived);
+            if (owner !== undefined && owner !== c.name) {
+                issue(["clusters", i, "name"], `name ${c.name} derives the object name ${derived}, which cluster ${owner} also uses; choose names that do not collide`, c.name);
+            }
+            owners.set(derived, c.name);
+        }
+    });
+    if (cfg.storage.mode === "hostPath" && cfg.storage.nodes) {
+        const nodes = cfg.storage.nodes;
+        const dupes = nodes.filter((n, i) => nodes.indexOf(n) !== i);
+        if (dupes.length > 0) {
+            issue(["storage", "nodes"], `nodes must be distinct (repeated: ${[...new Set(dupes)].join(", ")}); two replicas pinned to one node cannot both schedule`, nodes);
+        }
+    }
+}

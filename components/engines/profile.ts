@@ -1,0 +1,72 @@
+import * as k8s from "@pulumi/kubernetes";
+import { ClusterNames } from "../naming";
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
+
+/** A named container port and whether peers (headless) or clients (client Service) use it. */
+export interface BrokerPort {
+    name: string;
+    port: number;
+    /** `peer`: Erlang distribution and discovery; `client`: protocols and UIs. */
+    audience: "peer" | "client";
+}
+
+/** Where the pod reads the generated Secrets from; names are fixed by the platform. */
+export interface SecretRefs {
+    /** Secret and key holding the Erlang cookie. */
+    cookie: { name: string; key: string };
+    /** Secret holding the admin username/password (keys `username`, `password`). */
+    admin: { name: string };
+}
+
+/**
+ * Everything engine-specific the generic builders need. One profile per engine; the StatefulSet,
+ * Service and RBAC builders stay engine-agnostic by asking the profile.
+ */
+export interface EngineProfile {
+    image: string;
+    /** UID/GID the broker runs as; data volumes must belong to it. */
+    uid: number;
+    /** Where the data volume is mounted. */
+    dataMountPath: string;
+    ports: BrokerPort[];
+    /** Files for the ConfigMap (file name → content); plain settings only, never secrets. */
+    configFiles: Record<string, string>;
+    /** Container environment; `$(VAR)` references only to variables defined earlier in the list. */
+    env(names: ClusterNames, secrets: SecretRefs): EnvVar[];
+    /** Volumes and mounts for config, cookie and definitions, beyond the data volume. */
+    volumes(names: ClusterNames, secrets: SecretRefs, hasDefinitions: boolean): {
+        volumes: k8s.types.input.core.v1.Volume[];
+        mounts: k8s.types.input.core.v1.VolumeMount[];
+        initContainers: k8s.types.input.core.v1.Container[];
+    };
+    readinessProbe: k8s.types.input.core.v1.Probe;
+    /** Command run before the container is stopped, so clients and queues move first. */
+    preStop: string[];
+    terminationGracePeriodSeconds: number;
+    metrics: { port: number; path: string };
+    /** Client Service port used for the management UI / dashboard. */
+    managementPort: string;
+    /** Connection URL scheme and port name for the stack output. */
+    connection: { scheme: string; portName: string; path: string };
+}
+
+/** Security context shared by broker containers: non-root, no privilege escalation, no capabilities. */
+export function restrictedContainerSecurity(uid: number): k8s.types.input.core.v1.SecurityContext {
+    return {
+        runAsNonRoot: true,
+        runAsUser: uid,
+        runAsGroup: uid,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ["ALL"] },
+        seccompProfile: { type: "RuntimeDefault" },
+    };
+}
+
+/** `POD_NAME` first, because node names reference it with `$(POD_NAME)`. */
+export function podIdentityEnv(): EnvVar[] {
+    return [
+        { name: "POD_NAME", valueFrom: { fieldRef: { fieldPath: "metadata.name" } } },
+        { name: "POD_NAMESPACE", valueFrom: { fieldRef: { fieldPath: "metadata.namespace" } } },
+    ];
+}

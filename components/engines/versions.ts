@@ -1,0 +1,47 @@
+import { BrokerEngine } from "../naming";
+
+/** Release series this package has configuration for, per engine (`major.minor`). */
+export const SUPPORTED_VERSIONS: Record<BrokerEngine, readonly string[]> = {
+    rabbitmq: ["3.13", "4.0", "4.1", "4.2"],
+    emqx: ["5.0", "5.1", "5.2", "5.3", "5.4", "5.5", "5.6", "5.7", "5.8"],
+};
+
+function parse(version: string): [number, number, number] {
+    const [major, minor, patch] = version.split(".").map((p) => Number.parseInt(p, 10));
+    return [major ?? 0, minor ?? 0, patch ?? 0];
+}
+
+export function majorVersion(version: string): number {
+    return parse(version)[0];
+}
+
+/** Numeric comparison of `a.b.c` versions: negative when a < b. */
+export function compareVersions(a: string, b: string): number {
+    const pa = parse(a);
+    const pb = parse(b);
+    for (let i = 0; i < 3; i++) {
+        if (pa[i] !== pb[i]) return pa[i] - pb[i];
+    }
+    return 0;
+}
+
+export function isSupportedVersion(engine: BrokerEngine, version: string): boolean {
+    const [major, minor] = parse(version);
+    return SUPPORTED_VERSIONS[engine].includes(`${major}.${minor}`);
+}
+
+/**
+ * RabbitMQ's k8s peer discovery asked the API for the headless Service's endpoints up to 4.0;
+ * from 4.1 it derives the seed node (ordinal 0) from its own hostname and needs no API access.
+ */
+export function rabbitmqDiscoveryUsesApi(version: string): boolean {
+    return compareVersions(version, "4.1.0") < 0;
+}
+
+/** EMQX discovery strategy, `dns` unless the cluster asks for `k8s`. */
+export type EmqxDiscovery = "dns" | "k8s";
+
+/** Whether the broker's peer discovery calls the Kubernetes API (and so needs RBAC). */
+export function usesApiDiscovery(engine: BrokerEngine, version: string, emqxDiscovery: EmqxDiscovery | undefined): boolean {
+    return engine === "rabbitmq" ? rabbitmqDiscoveryUsesApi(version) : (emqxDiscovery ?? "dns") === "k8s";
+}

@@ -1,0 +1,26 @@
+/**
+ * Components for clustered Erlang brokers (RabbitMQ, EMQX) on Kubernetes. Import these into any
+ * Pulumi program; `BrokerPlatform` builds a whole stack from validated settings, and the smaller
+ * components and builders can be composed on their own.
+ */
+export * from "./naming";
+export * from "./model";
+export * from "./config/schema";
+export * from "./config/load";
+export * from "./config/stack";
+export * from "./engines/versions";
+export type { EngineProfile, BrokerPort, SecretRefs } from "./engines/profile";
+export * from "./builders/services";
+export * from "./builders/statefulset";
+export * from "./builders/storage";
+export * from "./builders/rbac";
+export * from "./builders/pdb";
+export * from "./builders/config";
+export * from "./builders/ingress";
+export * from "./namespace";
+export * from "./erlang-cookie";
+export * from "./admin-credentials";
+export * from "./peer-discovery-rbac";
+export * from "./broker-storage";
+export * from "./broker-cluster";
+export * from "./platform";

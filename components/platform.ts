@@ -1,0 +1,69 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { BrokerCluster } from "./broker-cluster";
+import { PlatformSettings } from "./config/schema";
+import { resolveCluster } from "./model";
+import { BrokerNamespace } from "./namespace";
+
+export interface BrokerPlatformArgs {
+    /** Validated settings (see `parseSettings` / `loadStackSettings`). */
+    settings: PlatformSettings;
+    /** Kubernetes provider; defaults to the ambient one. */
+    provider?: k8s.Provider;
+}
+
+/** Per-cluster facts a stack exports. */
+export interface ClusterSummary {
+    engine: string;
+    version: string;
+    replicas: number;
+    clientHost: string;
+    nodeNames: string[];
+    managementUrl: string;
+    cookieSecret: pulumi.Output<string>;
+    adminSecret: pulumi.Output<string>;
+    /** Secret Output. */
+    connectionUrl: pulumi.Output<string>;
+}
+
+/** A stack's brokers: the namespace and every configured cluster in it. */
+export class BrokerPlatform extends pulumi.ComponentResource {
+    readonly namespace: pulumi.Output<string>;
+    readonly clusters: Record<string, BrokerCluster>;
+
+    constructor(name: string, args: BrokerPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("broker-platform:index:BrokerPlatform", name, {}, opts);
+        const { settings, provider } = args;
+        const ns = new BrokerNamespace(settings.namespace, { name: settings.namespace, create: settings.createNamespace, provider }, { parent: this });
+        this.namespace = ns.name;
+        this.clusters = {};
+        for (const cluster of settings.clusters) {
+            this.clusters[cluster.name] = new BrokerCluster(
+                cluster.name,
+                { model: resolveCluster(settings, cluster), retainDataOnDelete: settings.retainDataOnDelete, provider, dependsOn: [ns] },
+                { parent: this },
+            );
+        }
+        this.registerOutputs({ namespace: this.namespace });
+    }
+
+    /** Stack outputs per cluster; connection URLs stay secret. */
+    summary(): Record<string, ClusterSummary> {
+        const out: Record<string, ClusterSummary> = {};
+        for (const [name, c] of Object.entries(this.clusters)) {
+            const { cluster } = c.model;
+            out[name] = {
+                engine: cluster.engine,
+                version: cluster.version,
+                replicas: cluster.replicas,
+                clientHost: c.clientHost,
+                nodeNames: c.nodeNames,
+                managementUrl: c.managementUrl,
+                cookieSecret: c.cookieSecretName,
+                adminSecret: c.adminSecretName,
+                connectionUrl: c.connectionUrl,
+            };
+        }
+        return out;
+    }
+}
