@@ -1,0 +1,48 @@
+import * as pulumi from "@pulumi/pulumi";
+import { createHash } from "crypto";
+
+/** A resource the program registered under mocks: its Pulumi type, logical name and inputs. */
+export interface RegisteredResource {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    options: { provider?: string; parent?: string };
+}
+
+/** Deterministic stand-ins for generated values, so repeated runs see identical programs. */
+function generatedState(type: string, name: string, inputs: Record<string, any>): Record<string, any> {
+    const seed = createHash("sha256").update(`${type}/${name}`).digest();
+    switch (type) {
+        case "random:index/randomPassword:RandomPassword":
+        case "random:index/randomString:RandomString": {
+            const alphabet = inputs.upper === false ? "abcdefghijklmnopqrstuvwxyz0123456789" : "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+            const length = Number(inputs.length ?? 16);
+            const chars = Array.from({ length }, (_, i) => alphabet[seed[i % seed.length] % alphabet.length]);
+            return { result: chars.join("") };
+        }
+        case "random:index/randomBytes:RandomBytes": {
+            const bytes = seed.subarray(0, Number(inputs.length ?? 4));
+            return { base64: bytes.toString("base64"), hex: bytes.toString("hex") };
+        }
+        default:
+            return {};
+    }
+}
+
+/** Mocks that record every registration and echo inputs back as state. */
+export class RecordingMocks implements pulumi.runtime.Mocks {
+    readonly resources: RegisteredResource[] = [];
+
+    newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+        this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, options: { provider: args.provider } });
+        const state = { ...args.inputs, ...generatedState(args.type, args.name, args.inputs) };
+        if (args.type.startsWith("kubernetes:") && state.metadata && !state.metadata.name) {
+            state.metadata = { ...state.metadata, name: args.name };
+        }
+        return { id: `${args.name}-id`, state };
+    }
+
+    call(args: pulumi.runtime.MockCallArgs): Record<string, any> {
+        return args.inputs;
+    }
+}

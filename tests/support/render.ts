@@ -1,0 +1,79 @@
+import * as pulumi from "@pulumi/pulumi";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
+import { RecordingMocks, RegisteredResource } from "./mocks";
+
+export const REPO_ROOT = path.resolve(__dirname, "..", "..");
+export const PROJECT = "broker-platform";
+
+/** Stack names shipped as `Pulumi.<stack>.yaml` in the repository root. */
+export function shippedStacks(): string[] {
+    return fs
+        .readdirSync(REPO_ROOT)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
+}
+
+/** The `config:` map of a shipped stack file, keys as written (`broker-platform:clusters`, …). */
+export function stackConfig(stack: string): Record<string, unknown> {
+    const doc = parse(fs.readFileSync(path.join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) ?? {};
+    return (doc.config ?? {}) as Record<string, unknown>;
+}
+
+/** Result of running the real program (`index.ts`) under mocks. */
+export interface ProgramRun {
+    resources: RegisteredResource[];
+    /** The program module's exports (stack outputs). */
+    outputs: Record<string, any>;
+}
+
+/**
+ * Runs `index.ts` under Pulumi mocks with the given config (keys with or without the project
+ * prefix; values as they would appear in a stack file) and waits for every registration.
+ */
+export async function runProgram(config: Record<string, unknown>, opts: { stack?: string; preview?: boolean } = {}): Promise<ProgramRun> {
+    const mocks = new RecordingMocks();
+    await pulumi.runtime.setMocks(mocks, PROJECT, opts.stack ?? "test", opts.preview ?? false);
+    const flat: Record<string, string> = {};
+    for (const [key, value] of Object.entries(config)) {
+        const full = key.includes(":") ? key : `${PROJECT}:${key}`;
+        flat[full] = typeof value === "string" ? value : JSON.stringify(value);
+    }
+    pulumi.runtime.setAllConfig(flat, []);
+    const entry = require.resolve(path.join(REPO_ROOT, "index.ts"));
+    delete require.cache[entry];
+    const outputs = require(entry) as Record<string, any>;
+    await pulumi.runtime.disconnect();
+    return { resources: mocks.resources, outputs };
+}
+
+/** Runs the program with a shipped stack's config. */
+export function runStack(stack: string): Promise<ProgramRun> {
+    return runProgram(stackConfig(stack), { stack });
+}
+
+/** Pulumi type token → apiVersion/kind, e.g. `kubernetes:apps/v1:StatefulSet` → apps/v1, StatefulSet. */
+export function kubernetesKind(type: string): { apiVersion: string; kind: string } | undefined {
+    const m = /^kubernetes:([^:]+):(.+)$/.exec(type);
+    if (!m) return undefined;
+    // Tokens spell the API group as Kubernetes does, except the core group's "core/".
+    return { apiVersion: m[1].replace(/^core\//, ""), kind: m[2] };
+}
+
+/** The plain Kubernetes objects a run registered, as `kubectl apply` would receive them. */
+export function kubernetesObjects(resources: RegisteredResource[]): Array<Record<string, any>> {
+    const out: Array<Record<string, any>> = [];
+    for (const r of resources) {
+        const gvk = kubernetesKind(r.type);
+        if (!gvk) continue;
+        out.push({ ...r.inputs, apiVersion: gvk.apiVersion, kind: gvk.kind });
+    }
+    return out;
+}
+
+/** Plain Kubernetes objects our program produces for a shipped stack (`dev`, `staging`, `prod`). */
+export async function renderStack(stack: string): Promise<Array<Record<string, any>>> {
+    return kubernetesObjects((await runStack(stack)).resources);
+}
