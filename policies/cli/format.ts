@@ -1,0 +1,86 @@
+/** Output formats: text for people, JSON for scripts, SARIF 2.1.0 for code scanning. */
+import { Violation } from "../lib/types";
+import { RULES } from "../rules";
+import { LoadError } from "./load";
+
+export interface Report {
+    violations: Violation[];
+    errors: LoadError[];
+    files: number;
+    objects: number;
+}
+
+export function formatJson(r: Report): string {
+    const violations = r.violations.map((v) => {
+        const o: Record<string, unknown> = { policy: v.policy, enforcement: v.enforcement, resource: v.resource, message: v.message, file: v.file ?? null };
+        if (v.line !== undefined) o.line = v.line;
+        return o;
+    });
+    return JSON.stringify({ violations, errors: r.errors }, null, 2);
+}
+
+export function formatText(r: Report): string {
+    const lines: string[] = [];
+    for (const e of r.errors) lines.push(`error: ${e.file}${e.line !== undefined ? `:${e.line}` : ""}: ${e.message}`);
+    for (const v of r.violations) {
+        const where = v.file ? `${v.file}${v.line !== undefined ? `:${v.line}` : ""}` : "-";
+        lines.push(`${where}: ${v.enforcement === "mandatory" ? "MANDATORY" : "advisory "} [${v.policy}] ${v.resource}`);
+        lines.push(`    ${v.message}`);
+    }
+    const m = r.violations.filter((v) => v.enforcement === "mandatory").length;
+    const a = r.violations.length - m;
+    lines.push(`${m} mandatory, ${a} advisory violation${a === 1 ? "" : "s"} in ${r.objects} object${r.objects === 1 ? "" : "s"} from ${r.files} file${r.files === 1 ? "" : "s"}${r.errors.length ? `; ${r.errors.length} error${r.errors.length === 1 ? "" : "s"}` : ""}`);
+    return lines.join("\n");
+}
+
+export function formatSarif(r: Report, version: string): string {
+    const ruleIndex = new Map(RULES.map((rule, i) => [rule.id, i]));
+    const results = r.violations.map((v) => {
+        const result: Record<string, unknown> = {
+            ruleId: v.policy,
+            ruleIndex: ruleIndex.get(v.policy),
+            level: v.enforcement === "mandatory" ? "error" : "warning",
+            message: { text: `${v.resource}: ${v.message}` },
+        };
+        if (v.file) {
+            const physicalLocation: Record<string, unknown> = { artifactLocation: { uri: encodeURI(v.file) } };
+            if (v.line !== undefined) physicalLocation.region = { startLine: v.line };
+            result.locations = [{ physicalLocation, logicalLocations: [{ name: v.resource, kind: "resource" }] }];
+        }
+        return result;
+    });
+    const sarif = {
+        $schema: "https://json.schemastore.org/sarif-2.1.0.json",
+        version: "2.1.0",
+        runs: [
+            {
+                tool: {
+                    driver: {
+                        name: "broker-lint",
+                        version,
+                        informationUri: "https://www.rabbitmq.com/docs/cluster-formation",
+                        rules: RULES.map((rule) => ({
+                            id: rule.id,
+                            name: rule.id.replace(/(^|-)([a-z])/g, (_m, _d, c: string) => c.toUpperCase()),
+                            shortDescription: { text: rule.description },
+                            fullDescription: { text: rule.description },
+                            defaultConfiguration: { level: rule.defaultEnforcement === "mandatory" ? "error" : "warning" },
+                        })),
+                    },
+                },
+                invocations: [
+                    {
+                        executionSuccessful: r.errors.length === 0,
+                        toolExecutionNotifications: r.errors.map((e) => ({
+                            level: "error",
+                            message: { text: e.message },
+                            locations: [{ physicalLocation: { artifactLocation: { uri: encodeURI(e.file) }, ...(e.line !== undefined ? { region: { startLine: e.line } } : {}) } }],
+                        })),
+                    },
+                ],
+                results,
+            },
+        ],
+    };
+    return JSON.stringify(sarif, null, 2);
+}

@@ -1,0 +1,182 @@
+/**
+ * Reads manifests: multi-document YAML and JSON files, `List` objects, directories (recursively
+ * `*.yaml|*.yml|*.json`). Every problem becomes a LoadError naming the file and line, never a throw.
+ * Unrendered Helm templates (`{{ … }}` outside quoted or block strings) are reported as errors:
+ * render them with `helm template` first. Documents without apiVersion/kind (e.g. Helm values)
+ * are ignored, like unknown kinds.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import { isMap, isScalar, isSeq, LineCounter, Node, parseAllDocuments, Scalar, visit } from "yaml";
+import { K8sObject, SourceRef } from "../lib/types";
+
+export interface LoadError {
+    file: string;
+    line?: number;
+    message: string;
+}
+
+export interface Loaded {
+    objects: K8sObject[];
+    sources: Map<K8sObject, SourceRef>;
+    errors: LoadError[];
+    files: string[];
+}
+
+const EXT = /\.(ya?ml|json)$/i;
+
+function displayPath(p: string): string {
+    const rel = path.relative(process.cwd(), p);
+    return (rel && !rel.startsWith("..") ? rel : p).split(path.sep).join("/");
+}
+
+/** Expands files and directories (recursively, sorted) into manifest files. */
+export function collectFiles(inputs: string[], errors: LoadError[]): string[] {
+    const out: string[] = [];
+    const walk = (dir: string) => {
+        let entries: fs.Dirent[];
+        try {
+            entries = fs.readdirSync(dir, { withFileTypes: true });
+        } catch (e) {
+            errors.push({ file: displayPath(dir), message: `cannot read directory: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+            return;
+        }
+        for (const ent of entries.sort((a, b) => a.name.localeCompare(b.name))) {
+            if (ent.name === "node_modules" || ent.name.startsWith(".")) continue;
+            const p = path.join(dir, ent.name);
+            if (ent.isDirectory()) walk(p);
+            else if (ent.isFile() && EXT.test(ent.name)) out.push(p);
+        }
+    };
+    for (const input of inputs) {
+        let st: fs.Stats;
+        try {
+            st = fs.statSync(input);
+        } catch (e) {
+            errors.push({ file: displayPath(input), message: (e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file or directory" : `cannot read: ${String(e)}` });
+            continue;
+        }
+        if (st.isDirectory()) walk(path.resolve(input));
+        else out.push(path.resolve(input));
+    }
+    return [...new Set(out)];
+}
+
+/** Offsets of text covered by quoted or block scalars, where `{{` is just data. */
+function stringRanges(docs: ReturnType<typeof parseAllDocuments>): Array<[number, number]> {
+    const ranges: Array<[number, number]> = [];
+    for (const doc of docs) {
+        visit(doc, {
+            Scalar(_k, node: Scalar) {
+                if (node.type && node.type !== "PLAIN" && node.range) ranges.push([node.range[0], node.range[1]]);
+            },
+        });
+    }
+    return ranges;
+}
+
+function helmTemplateLine(text: string, docs: ReturnType<typeof parseAllDocuments>, lc: LineCounter): number | undefined {
+    if (!text.includes("{{")) return undefined;
+    const ranges = stringRanges(docs);
+    const re = /\{\{/g;
+    let m: RegExpExecArray | null;
+    while ((m = re.exec(text)) !== null) {
+        const at = m.index;
+        const lineStart = text.lastIndexOf("\n", at) + 1;
+        if (text.slice(lineStart, at).trimStart().startsWith("#")) continue;
+        if (ranges.some(([s, e]) => at >= s && at < e)) continue;
+        return lc.linePos(at).line;
+    }
+    return undefined;
+}
+
+function lineOf(node: Node | null | undefined, lc: LineCounter): number | undefined {
+    const r = node?.range;
+    return r ? lc.linePos(r[0]).line : undefined;
+}
+
+function describe(v: unknown): string {
+    if (Array.isArray(v)) return "a list";
+    if (v === null) return "null";
+    return `a ${typeof v}`;
+}
+
+export function loadText(text: string, file: string, into: Loaded): void {
+    const lc = new LineCounter();
+    let docs: ReturnType<typeof parseAllDocuments>;
+    try {
+        const parsed = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false });
+        docs = Array.isArray(parsed) ? parsed : [];
+    } catch (e) {
+        into.errors.push({ file, message: `cannot parse: ${e instanceof Error ? e.message : String(e)}` });
+        return;
+    }
+    const tplLine = helmTemplateLine(text, docs, lc);
+    if (tplLine !== undefined) {
+        into.errors.push({ file, line: tplLine, message: "unrendered Helm template ({{ … }}); render it with `helm template` and lint the output" });
+        return;
+    }
+    for (const doc of docs) {
+        if (doc.errors.length > 0) {
+            const err = doc.errors[0];
+            const line = err.pos ? lc.linePos(err.pos[0]).line : undefined;
+            into.errors.push({ file, line, message: `invalid YAML: ${err.message.split("\n")[0]}` });
+            return;
+        }
+    }
+    for (const doc of docs) {
+        let value: unknown;
+        try {
+            value = doc.toJS({ maxAliasCount: 1000 });
+        } catch (e) {
+            into.errors.push({ file, line: lineOf(doc.contents as Node, lc), message: `cannot read document: ${e instanceof Error ? e.message : String(e)}` });
+            continue;
+        }
+        addValue(value, doc.contents as Node | null, file, lc, into);
+    }
+}
+
+function addValue(value: unknown, node: Node | null, file: string, lc: LineCounter, into: Loaded): void {
+    if (value === null || value === undefined) return;
+    if (Array.isArray(value)) {
+        const items = isSeq(node) ? node.items : [];
+        value.forEach((v, i) => addValue(v, (items[i] as Node) ?? null, file, lc, into));
+        return;
+    }
+    if (typeof value !== "object") {
+        into.errors.push({ file, line: lineOf(node, lc), message: `expected a Kubernetes object, found ${describe(value)}${isScalar(node) ? ` (${JSON.stringify(String(value)).slice(0, 40)})` : ""}` });
+        return;
+    }
+    const obj = value as K8sObject;
+    const kind = typeof obj.kind === "string" ? obj.kind : undefined;
+    if (kind && kind.endsWith("List") && Array.isArray(obj.items)) {
+        const itemsNode = isMap(node) ? (node.get("items", true) as Node | undefined) : undefined;
+        const seq = isSeq(itemsNode) ? itemsNode.items : [];
+        obj.items.forEach((v: unknown, i: number) => addValue(v, (seq[i] as Node) ?? null, file, lc, into));
+        return;
+    }
+    if (typeof obj.apiVersion !== "string" || !kind) return; // not a Kubernetes object (values file, fragment): ignored
+    into.objects.push(obj);
+    into.sources.set(obj, { file, line: lineOf(node, lc) });
+}
+
+export function loadPaths(inputs: string[]): Loaded {
+    const into: Loaded = { objects: [], sources: new Map(), errors: [], files: [] };
+    for (const f of collectFiles(inputs, into.errors)) {
+        const shown = displayPath(f);
+        into.files.push(shown);
+        let text: string;
+        try {
+            text = fs.readFileSync(f, "utf8");
+        } catch (e) {
+            into.errors.push({ file: shown, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+            continue;
+        }
+        if (text.includes("\u0000")) {
+            into.errors.push({ file: shown, line: 1, message: "binary file, not YAML or JSON" });
+            continue;
+        }
+        loadText(text, shown, into);
+    }
+    return into;
+}

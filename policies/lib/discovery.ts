@@ -1,0 +1,180 @@
+/**
+ * What a broker uses to find its peers, read from env (kubelet-resolved) and mounted config files:
+ * the discovery mechanism, whether it calls the Kubernetes API, and every setting that spells the
+ * headless Service (node names, service names, DNS names, suffixes, namespaces).
+ */
+import { EnvVar } from "./env";
+import { Broker, olderThan } from "./model";
+import { parseImage } from "./model";
+
+export type RefKind = "node" | "host" | "service" | "rabbitSuffix" | "emqxSuffix" | "dnsName" | "namespace";
+
+export interface NameRef {
+    /** The setting, e.g. `RABBITMQ_NODENAME` or `cluster_formation.k8s.hostname_suffix (rabbitmq.conf)`. */
+    setting: string;
+    kind: RefKind;
+    value: string;
+    /** Not set anywhere: the broker's built-in default applies. */
+    defaulted?: boolean;
+}
+
+export interface Discovery {
+    /** Normalised mechanism: k8s, dns, classic, static, manual, etcd, consul, mcast, …; undefined when none is configured. */
+    mechanism?: string;
+    /** The mechanism as written. */
+    raw?: string;
+    rawSetting?: string;
+    /** True when the mechanism was inferred from k8s settings rather than named. */
+    inferred?: boolean;
+    /** Discovery queries the Kubernetes API (RabbitMQ < 4.1 k8s backend, EMQX k8s). */
+    callsApi: boolean;
+    addressType?: string;
+    refs: NameRef[];
+    /** Node-name prefix (the part before `@`) and where it came from, EMQX `app_name` checks. */
+    appName?: NameRef;
+    nodePrefix?: string;
+}
+
+function fromEnv(b: Broker, name: string): EnvVar | undefined {
+    return b.env.vars.get(name);
+}
+
+function confValue(b: Broker, key: string): { value: string; setting: string } | undefined {
+    const c = b.conf.get(key);
+    if (!c) return undefined;
+    const file = c.file.path.slice(c.file.path.lastIndexOf("/") + 1);
+    return { value: c.value, setting: `${key} (${file})` };
+}
+
+/** A tag we treat as "the newest release" (no tag, `latest`, `management`, `alpine`). */
+function isFloatingLatest(image: string): boolean {
+    const { tag, digest } = parseImage(image);
+    if (digest && !tag) return false;
+    return tag === undefined || /^(latest|management|alpine|management-alpine)$/.test(tag);
+}
+
+/** Major-only tags (`3-management`) count as the newest minor of that major. */
+function imageVersion(b: Broker): number[] | undefined {
+    if (b.version) return b.version;
+    const { tag } = parseImage(b.image);
+    const m = tag ? /^v?(\d+)(?:$|[-_])/.exec(tag) : null;
+    return m ? [parseInt(m[1], 10), 999, 0] : undefined;
+}
+
+export function rabbitCallsApi(b: Broker): boolean {
+    const v = imageVersion(b);
+    if (v) return olderThan(v, 4, 1);
+    return !isFloatingLatest(b.image);
+}
+
+function normaliseRabbitBackend(raw: string): string {
+    const s = raw.toLowerCase();
+    if (s.includes("k8s") || s.includes("kubernetes")) return "k8s";
+    if (s.includes("classic")) return "classic";
+    if (s.includes("dns")) return "dns";
+    if (s.includes("consul")) return "consul";
+    if (s.includes("etcd")) return "etcd";
+    if (s.includes("aws")) return "aws";
+    return s;
+}
+
+export function discoveryOf(b: Broker): Discovery {
+    return b.engine === "rabbitmq" ? rabbitDiscovery(b) : emqxDiscovery(b);
+}
+
+function rabbitDiscovery(b: Broker): Discovery {
+    const refs: NameRef[] = [];
+    for (const n of ["RABBITMQ_NODENAME", "RABBITMQ_NODE_NAME"]) {
+        const e = fromEnv(b, n);
+        if (e) refs.push({ setting: n, kind: "node", value: e.value });
+    }
+    const envService = fromEnv(b, "K8S_SERVICE_NAME");
+    const confService = confValue(b, "cluster_formation.k8s.service_name");
+    if (envService) refs.push({ setting: "K8S_SERVICE_NAME", kind: "service", value: envService.value });
+    if (confService) refs.push({ setting: confService.setting, kind: "service", value: confService.value });
+    const envSuffix = fromEnv(b, "K8S_HOSTNAME_SUFFIX");
+    const confSuffix = confValue(b, "cluster_formation.k8s.hostname_suffix");
+    if (envSuffix) refs.push({ setting: "K8S_HOSTNAME_SUFFIX", kind: "rabbitSuffix", value: envSuffix.value });
+    if (confSuffix) refs.push({ setting: confSuffix.setting, kind: "rabbitSuffix", value: confSuffix.value });
+
+    const backend = confValue(b, "cluster_formation.peer_discovery_backend");
+    let mechanism: string | undefined;
+    let inferred = false;
+    if (backend) mechanism = normaliseRabbitBackend(backend.value);
+    else if (envService || envSuffix || [...b.conf.keys()].some((k) => k.startsWith("cluster_formation.k8s."))) {
+        mechanism = "k8s";
+        inferred = true;
+    }
+    const addressType = fromEnv(b, "K8S_ADDRESS_TYPE")?.value ?? confValue(b, "cluster_formation.k8s.address_type")?.value ?? (mechanism === "k8s" ? "ip" : undefined);
+    const callsApi = mechanism === "k8s" && rabbitCallsApi(b);
+    if (callsApi && !envService && !confService) {
+        refs.push({ setting: "cluster_formation.k8s.service_name", kind: "service", value: "rabbitmq", defaulted: true });
+    }
+    return {
+        mechanism,
+        raw: backend?.value,
+        rawSetting: backend?.setting,
+        inferred,
+        callsApi,
+        addressType,
+        refs,
+    };
+}
+
+const EMQX_KNOWN = new Set(["manual", "static", "mcast", "dns", "etcd", "k8s", "singleton"]);
+
+function emqxDiscovery(b: Broker): Discovery {
+    const refs: NameRef[] = [];
+    const pick = (envName: string, confKey: string) => {
+        const e = fromEnv(b, envName);
+        if (e) return { value: e.value, setting: envName };
+        return confValue(b, confKey);
+    };
+    const host = fromEnv(b, "EMQX_HOST");
+    if (host) refs.push({ setting: "EMQX_HOST", kind: "host", value: host.value });
+    const node = pick("EMQX_NODE__NAME", "node.name");
+    if (node) refs.push({ setting: node.setting, kind: "node", value: node.value });
+    const dnsName = pick("EMQX_CLUSTER__DNS__NAME", "cluster.dns.name");
+    if (dnsName) refs.push({ setting: dnsName.setting, kind: "dnsName", value: dnsName.value });
+    const svc = pick("EMQX_CLUSTER__K8S__SERVICE_NAME", "cluster.k8s.service_name");
+    if (svc) refs.push({ setting: svc.setting, kind: "service", value: svc.value });
+    const ns = pick("EMQX_CLUSTER__K8S__NAMESPACE", "cluster.k8s.namespace");
+    if (ns) refs.push({ setting: ns.setting, kind: "namespace", value: ns.value });
+    const suffix = pick("EMQX_CLUSTER__K8S__SUFFIX", "cluster.k8s.suffix");
+    if (suffix) refs.push({ setting: suffix.setting, kind: "emqxSuffix", value: suffix.value });
+
+    const strategy =
+        pick("EMQX_CLUSTER__DISCOVERY_STRATEGY", "cluster.discovery_strategy") ?? pick("EMQX_CLUSTER__DISCOVERY", "cluster.discovery");
+    let mechanism = strategy?.value.trim().toLowerCase();
+    if (mechanism === "kubernetes") mechanism = b.version && b.version[0] < 4 ? "k8s" : "kubernetes";
+    const addressType = pick("EMQX_CLUSTER__K8S__ADDRESS_TYPE", "cluster.k8s.address_type")?.value ?? (mechanism === "k8s" ? "ip" : undefined);
+    const callsApi = mechanism === "k8s";
+    if (callsApi && !svc && (!b.version || b.version[0] < 5)) {
+        refs.push({ setting: "cluster.k8s.service_name", kind: "service", value: "emqx", defaulted: true });
+    }
+    const app = pick("EMQX_CLUSTER__K8S__APP_NAME", "cluster.k8s.app_name");
+    let nodePrefix: string | undefined;
+    if (node && node.value.includes("@")) nodePrefix = node.value.slice(0, node.value.indexOf("@"));
+    else if (fromEnv(b, "EMQX_NAME")) nodePrefix = fromEnv(b, "EMQX_NAME")!.value;
+    return {
+        mechanism,
+        raw: strategy?.value,
+        rawSetting: strategy?.setting,
+        callsApi,
+        addressType,
+        refs,
+        appName: app ? { setting: app.setting, kind: "node", value: app.value } : undefined,
+        nodePrefix,
+    };
+}
+
+export function isKnownEmqxStrategy(s: string): boolean {
+    return EMQX_KNOWN.has(s);
+}
+
+/** The EMQX k8s settings present (keys), used to spot k8s config with another strategy. */
+export function emqxK8sSettings(b: Broker): string[] {
+    const out = [...b.env.vars.keys()].filter((k) => k.startsWith("EMQX_CLUSTER__K8S__"));
+    for (const k of b.conf.keys()) if (k.startsWith("cluster.k8s.")) out.push(k);
+    return out;
+}

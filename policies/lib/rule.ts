@@ -1,0 +1,23 @@
+/** The contract every rule module implements. */
+import { z } from "zod";
+import { Finding, K8sObject } from "./types";
+
+export interface Rule<O extends Record<string, unknown> = Record<string, unknown>> {
+    /** Stable id, used in config, CrossGuard policy names, JSON/SARIF output. */
+    id: string;
+    /** One line for people. */
+    description: string;
+    defaultEnforcement: "mandatory" | "advisory";
+    /** Rule-specific options (enforcement is handled by the engine); must accept `{}`. */
+    options: z.ZodObject<any>;
+    /** Type witness for `O`; never read. */
+    readonly _options?: O;
+    /** Pure: the same objects and options always give the same findings. */
+    check(objects: K8sObject[], options: O): Finding[];
+}
+
+export const noOptions = z.strictObject({});
+
+export function finding(object: K8sObject, message: string, advisory = false): Finding {
+    return advisory ? { object, message, advisory } : { object, message };
+}

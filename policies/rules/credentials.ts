@@ -1,0 +1,94 @@
+/**
+ * credentials: no passwords in ConfigMaps a broker uses (`default_pass`, `*.password`, `*_PASS`
+ * keys, passwords in definitions.json) and no literal password env values in broker pods.
+ * ConfigMaps are readable by anyone with `get configmaps` and end up in logs and Git; use a Secret.
+ */
+import { allContainers, hasRuntimePart, objectData, resolveEnv } from "../lib/env";
+import { parseConf } from "../lib/conf";
+import { Broker, buildModel, Model } from "../lib/model";
+import { finding, noOptions, Rule } from "../lib/rule";
+import { Finding, K8sObject } from "../lib/types";
+import { nameOf, namespaceOf, rec, recs, str } from "../lib/util";
+
+const SECRET_ENV = /(^|_)(PASS|PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_KEY)$/i;
+const SECRET_CONF_KEY = /(^|[._])(default_pass|pass|password|passwd|secret|secret_key|api_key)$/i;
+const IGNORED_VALUE = /^\s*$|^\$\{.*\}$|^\$\(.*\)$/;
+
+/** ConfigMaps a broker reads: mounted, envFrom'd or referenced by configMapKeyRef. */
+function configMapsOf(b: Broker, model: Model): Set<K8sObject> {
+    const out = new Set<K8sObject>();
+    const add = (name: string | undefined) => {
+        const cm = name ? model.lookup("ConfigMap", b.namespace, name) : undefined;
+        if (cm) out.add(cm);
+    };
+    for (const v of recs(b.podSpec.volumes)) {
+        add(str(rec(v.configMap)?.name));
+        for (const s of recs(rec(v.projected)?.sources)) add(str(rec(s.configMap)?.name));
+    }
+    for (const c of allContainers(b.podSpec)) {
+        for (const ef of recs(c.envFrom)) add(str(rec(ef.configMapRef)?.name));
+        for (const e of recs(c.env)) add(str(rec(rec(e.valueFrom)?.configMapKeyRef)?.name));
+    }
+    return out;
+}
+
+/** ConfigMaps that are broker configuration even when no workload among the inputs mounts them. */
+function looksLikeBrokerConfig(cm: K8sObject): boolean {
+    return Object.keys(objectData(cm)).some((k) => /^(rabbitmq\.conf|rabbitmq-env\.conf|emqx\.conf|definitions\.json)$|^EMQX_|^RABBITMQ_/.test(k));
+}
+
+function scanConfigMap(cm: K8sObject): Finding[] {
+    const out: Finding[] = [];
+    const name = nameOf(cm);
+    for (const [key, text] of Object.entries(objectData(cm))) {
+        if (SECRET_ENV.test(key) && !/_FILE$/.test(key) && !IGNORED_VALUE.test(text)) {
+            out.push(finding(cm, `ConfigMap ${name} holds a credential in key ${key}; move it to a Secret`));
+            continue;
+        }
+        if (/\.json$/.test(key)) {
+            if (/"password"\s*:\s*"[^"]+"/.test(text)) out.push(finding(cm, `ConfigMap ${name} key ${key} contains user passwords (definitions); load definitions from a Secret`));
+            continue;
+        }
+        for (const e of parseConf(text)) {
+            if (SECRET_CONF_KEY.test(e.key) && !IGNORED_VALUE.test(e.value)) {
+                out.push(finding(cm, `ConfigMap ${name} key ${key} line ${e.line} sets ${e.key} in clear text; put this file in a Secret (or use a password hash / env from a Secret)`));
+            }
+        }
+    }
+    return out;
+}
+
+function scanEnv(b: Broker, model: Model): Finding[] {
+    const out: Finding[] = [];
+    for (const c of allContainers(b.podSpec)) {
+        const env = c === b.container ? b.env : resolveEnv(c, b.namespace, model.lookup);
+        for (const v of env.vars.values()) {
+            if (!SECRET_ENV.test(v.name) || /_FILE$/.test(v.name) || /COOKIE$/.test(v.name)) continue;
+            if (v.source !== "literal" && v.source !== "configMapKeyRef") continue;
+            if (IGNORED_VALUE.test(v.value) || hasRuntimePart(v.value)) continue;
+            out.push(finding(b.object, `container ${str(c.name) ?? "?"} sets ${v.name} to a literal value${v.source === "configMapKeyRef" ? ` from ConfigMap ${v.ref}` : ""}; use valueFrom.secretKeyRef`));
+        }
+    }
+    return out;
+}
+
+export const credentials: Rule = {
+    id: "credentials",
+    description: "No passwords in ConfigMaps brokers read, and no literal password env values in broker pods.",
+    defaultEnforcement: "mandatory",
+    options: noOptions,
+    check(objects) {
+        const model = buildModel(objects);
+        const out: Finding[] = [];
+        const cms = new Map<string, K8sObject>();
+        for (const b of model.brokers) {
+            for (const cm of configMapsOf(b, model)) cms.set(`${namespaceOf(cm)}/${nameOf(cm)}`, cm);
+            out.push(...scanEnv(b, model));
+        }
+        for (const cm of model.ofKind("ConfigMap")) {
+            if (looksLikeBrokerConfig(cm)) cms.set(`${namespaceOf(cm)}/${nameOf(cm)}`, cm);
+        }
+        for (const cm of cms.values()) out.push(...scanConfigMap(cm));
+        return out;
+    },
+};

@@ -1,0 +1,119 @@
+/**
+ * discovery-rbac: when peer discovery calls the Kubernetes API (RabbitMQ < 4.1 with the k8s
+ * backend, EMQX `k8s`), the pod's ServiceAccount is bound — right subject, `rbac.authorization.k8s.io`
+ * group — to a Role granting `get` on endpoints in its namespace. No wildcard verbs, resources or
+ * apiGroups in that Role. Without it discovery gets HTTP 403 and every node forms its own cluster.
+ */
+import { discoveryOf } from "../lib/discovery";
+import { Broker, buildModel, Model } from "../lib/model";
+import { finding, noOptions, Rule } from "../lib/rule";
+import { Finding, K8sObject } from "../lib/types";
+import { apiVersionOf, arr, groupOf, kindOf, nameOf, namespaceOf, rec, recs, scalar, str } from "../lib/util";
+
+const RBAC = "rbac.authorization.k8s.io";
+
+function subjectIsSA(subject: Record<string, any>, sa: string, ns: string): boolean {
+    const kind = str(subject.kind);
+    const name = str(subject.name);
+    if (kind === "ServiceAccount") return name === sa && str(subject.namespace) === ns;
+    if (kind === "User") return name === `system:serviceaccount:${ns}:${sa}`;
+    if (kind === "Group") return name === "system:serviceaccounts" || name === `system:serviceaccounts:${ns}`;
+    return false;
+}
+
+function strings(x: unknown): string[] {
+    return arr(x).map(scalar).filter((s): s is string => s !== undefined);
+}
+
+interface Grant {
+    ok: boolean;
+    wildcards: string[];
+}
+
+function roleGrants(role: K8sObject): Grant {
+    const wildcards: string[] = [];
+    let ok = false;
+    for (const r of recs(role.rules)) {
+        const groups = strings(r.apiGroups);
+        const resources = strings(r.resources);
+        const verbs = strings(r.verbs);
+        if (groups.includes("*")) wildcards.push("apiGroups");
+        if (resources.includes("*")) wildcards.push("resources");
+        if (verbs.includes("*")) wildcards.push("verbs");
+        const names = strings(r.resourceNames);
+        if ((groups.includes("") || groups.includes("*")) && (resources.includes("endpoints") || resources.includes("*")) && (verbs.includes("get") || verbs.includes("*")) && names.length === 0) {
+            ok = true;
+        }
+    }
+    return { ok, wildcards: [...new Set(wildcards)] };
+}
+
+function check(b: Broker, model: Model): Finding[] {
+    const d = discoveryOf(b);
+    if (!d.callsApi) return [];
+    const sa = b.serviceAccount;
+    const ns = b.namespace;
+    const problems: string[] = [];
+    const out: Finding[] = [];
+    let granted = false;
+    const bindings = [...model.ofKind("RoleBinding").filter((rb) => namespaceOf(rb) === ns), ...model.ofKind("ClusterRoleBinding")];
+    for (const rb of bindings) {
+        const subjects = recs(rb.subjects);
+        const forSA = subjects.filter((s) => subjectIsSA(s, sa, ns));
+        const nearMiss = subjects.filter((s) => str(s.kind) === "ServiceAccount" && str(s.name) === sa && !forSA.includes(s));
+        const id = `${kindOf(rb)} ${nameOf(rb)}`;
+        if (forSA.length === 0) {
+            if (nearMiss.length > 0) problems.push(`${id} names ServiceAccount ${sa} without namespace ${ns} in its subject`);
+            continue;
+        }
+        if (groupOf(rb) !== RBAC) {
+            problems.push(`${id} has apiVersion ${apiVersionOf(rb)}; RBAC objects live in the ${RBAC} group, so it is rejected`);
+            continue;
+        }
+        const ref = rec(rb.roleRef) ?? {};
+        const refKind = str(ref.kind);
+        const refName = str(ref.name) ?? "";
+        if (str(ref.apiGroup) !== RBAC) {
+            problems.push(`${id} has roleRef.apiGroup ${JSON.stringify(str(ref.apiGroup) ?? "")}; it must be ${RBAC}`);
+            continue;
+        }
+        const role = refKind === "Role" ? model.lookup("Role", ns, refName) : refKind === "ClusterRole" ? model.lookup("ClusterRole", "", refName) : undefined;
+        if (!role) {
+            problems.push(`${id} refers to ${refKind ?? "?"} ${refName}, which is not among the inputs${refKind === "Role" ? ` in namespace ${ns}` : ""}`);
+            continue;
+        }
+        if (groupOf(role) !== RBAC) {
+            problems.push(`${kindOf(role)} ${refName} has apiVersion ${apiVersionOf(role)}; it must be in the ${RBAC} group`);
+            continue;
+        }
+        const g = roleGrants(role);
+        if (g.wildcards.length > 0) {
+            out.push(finding(role, `${kindOf(role)} ${refName}, bound to the ${b.engine} ServiceAccount ${sa}, uses wildcard ${g.wildcards.join(", ")}; grant only get (list/watch) on endpoints`));
+        }
+        if (!g.ok) {
+            problems.push(`${kindOf(role)} ${refName} (via ${id}) does not grant get on endpoints in the core API group`);
+            continue;
+        }
+        granted = true;
+        if (kindOf(rb) === "ClusterRoleBinding") {
+            out.push(finding(rb, `${id} grants ${b.engine} discovery access in every namespace; a RoleBinding in ${ns} is enough`, true));
+        }
+    }
+    if (!granted) {
+        const what = b.engine === "rabbitmq" ? "the RabbitMQ k8s peer discovery backend" : `EMQX ${d.rawSetting ?? "k8s"} discovery`;
+        const detail = problems.length > 0 ? `: ${problems.join("; ")}` : ": no RoleBinding in the inputs binds it to a Role granting get on endpoints";
+        out.push(finding(b.object, `${what} reads Endpoints from the API as ServiceAccount ${ns}/${sa}, which is not allowed (HTTP 403, every node forms its own cluster)${detail}`));
+    }
+    return out;
+}
+
+export const discoveryRbac: Rule = {
+    id: "discovery-rbac",
+    description: "API-based peer discovery runs as a ServiceAccount bound to a Role granting get on endpoints, without wildcards.",
+    defaultEnforcement: "mandatory",
+    options: noOptions,
+    check(objects) {
+        const model = buildModel(objects);
+        return model.brokers.flatMap((b) => check(b, model));
+    },
+};

@@ -1,0 +1,84 @@
+/**
+ * erlang-cookie: the Erlang distribution cookie is a password to every node (`rpc:call` runs any
+ * code). It must come from a Secret: no literal `*_COOKIE` env value, no cookie from a ConfigMap,
+ * no `node.cookie` in a mounted ConfigMap. EMQX without a cookie runs on the image's public default;
+ * RabbitMQ replicas without a shared cookie each generate their own and cannot cluster.
+ */
+import { allContainers, displayValue, EnvVar, hasRuntimePart, resolveEnv } from "../lib/env";
+import { Broker, buildModel, Model } from "../lib/model";
+import { parseConf } from "../lib/conf";
+import { finding, noOptions, Rule } from "../lib/rule";
+import { Finding } from "../lib/types";
+import { nameOf, str } from "../lib/util";
+
+const COOKIE_ENV = /(^|_)COOKIE$/;
+
+function isLiteral(v: EnvVar): boolean {
+    if (v.source === "literal" || v.source === "configMapEnvFrom" || v.source === "configMapKeyRef") {
+        return v.value.trim() !== "" && !hasRuntimePart(v.value);
+    }
+    return false;
+}
+
+function mask(v: string): string {
+    return v.length <= 4 ? "****" : `${v.slice(0, 2)}…`;
+}
+
+function check(b: Broker, model: Model): Finding[] {
+    const out: Finding[] = [];
+    let hasCookie = false;
+    for (const c of allContainers(b.podSpec)) {
+        const env = c === b.container ? b.env : resolveEnv(c, b.namespace, model.lookup);
+        for (const v of env.vars.values()) {
+            if (!COOKIE_ENV.test(v.name)) continue;
+            if (c === b.container) hasCookie = true;
+            if (isLiteral(v)) {
+                const where = v.source === "literal" ? "a literal value" : `ConfigMap ${v.ref}`;
+                out.push(
+                    finding(
+                        b.object,
+                        `container ${str(c.name) ?? "?"} sets ${v.name} from ${where} (${mask(displayValue(v.value))}): anyone who can read the manifest can join or rpc into the cluster; use valueFrom.secretKeyRef`,
+                    ),
+                );
+            }
+        }
+    }
+    for (const f of b.files) {
+        const base = f.path.slice(f.path.lastIndexOf("/") + 1);
+        if (base === ".erlang.cookie" || /cookie/i.test(f.key)) {
+            hasCookie = true;
+            if (!f.secret) out.push(finding(b.object, `the Erlang cookie file ${f.path} comes from ConfigMap ${nameOf(f.source)}; mount it from a Secret`));
+            continue;
+        }
+        if (!/\.(conf|hocon)$/.test(base)) continue;
+        for (const e of parseConf(f.text)) {
+            if (e.key === "node.cookie" || e.key === "distribution.cookie") {
+                hasCookie = true;
+                if (!f.secret && e.value.trim() !== "") {
+                    out.push(finding(f.source, `${base} line ${e.line} sets ${e.key} in ConfigMap ${nameOf(f.source)}: the cookie must come from a Secret`));
+                }
+            }
+        }
+    }
+    // Secret volumes whose key or path names a cookie (the cluster-operator's pattern).
+    if (!hasCookie && b.files.some((f) => f.secret && /cookie/i.test(f.key + f.path))) hasCookie = true;
+    if (!hasCookie && b.env.unresolvedEnvFrom.length === 0) {
+        if (b.engine === "emqx") {
+            out.push(finding(b.object, `${b.name} sets no Erlang cookie (EMQX_NODE__COOKIE): EMQX falls back to its published default cookie, so anyone who reaches the distribution port controls the node`));
+        } else if (b.replicas >= 2) {
+            out.push(finding(b.object, `${b.name} runs ${b.replicas} replicas but sets no shared Erlang cookie (RABBITMQ_ERLANG_COOKIE from a Secret, or a mounted .erlang.cookie): each node generates its own and they cannot cluster`));
+        }
+    }
+    return out;
+}
+
+export const erlangCookie: Rule = {
+    id: "erlang-cookie",
+    description: "The Erlang cookie comes from a Secret: no literal *_COOKIE values; EMQX must set one.",
+    defaultEnforcement: "mandatory",
+    options: noOptions,
+    check(objects) {
+        const model = buildModel(objects);
+        return model.brokers.flatMap((b) => check(b, model));
+    },
+};

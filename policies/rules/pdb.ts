@@ -1,0 +1,66 @@
+/**
+ * pdb: a PodDisruptionBudget selecting broker pods must allow at least one eviction (or node drains
+ * hang forever) and keep a majority of the replicas (or a drain can take the cluster below quorum).
+ * Two PDBs selecting the same pods make every eviction fail. A broker without a PDB is advisory.
+ */
+import { Broker, buildModel, Model } from "../lib/model";
+import { finding, noOptions, Rule } from "../lib/rule";
+import { labelSelectorMatches } from "../lib/selectors";
+import { Finding } from "../lib/types";
+import { int, nameOf, namespaceOf, rec, str } from "../lib/util";
+
+/** An IntOrString budget scaled to `n` replicas (percentages round up, as the disruption controller does). */
+function scaled(x: unknown, n: number): number | undefined {
+    const i = int(x);
+    if (i !== undefined && typeof x === "number") return i;
+    const s = str(x);
+    if (s === undefined) return i;
+    const m = /^(\d+)%$/.exec(s.trim());
+    if (m) return Math.ceil((parseInt(m[1], 10) * n) / 100);
+    return int(s);
+}
+
+function check(b: Broker, model: Model): Finding[] {
+    if (b.kind === "Pod" || b.kind === "Job") return [];
+    const pdbs = model.ofKind("PodDisruptionBudget").filter((p) => namespaceOf(p) === b.namespace && labelSelectorMatches(rec(p.spec)?.selector, b.podLabels));
+    const out: Finding[] = [];
+    const n = b.replicas;
+    if (pdbs.length === 0) {
+        if (n >= 2) out.push(finding(b.object, `no PodDisruptionBudget selects ${b.name}'s pods: a node drain may evict several broker nodes at once`, true));
+        return out;
+    }
+    if (pdbs.length > 1) {
+        out.push(finding(b.object, `PodDisruptionBudgets ${pdbs.map(nameOf).join(", ")} all select ${b.name}'s pods: the eviction API refuses to evict pods covered by more than one budget`));
+    }
+    const majority = Math.floor(n / 2) + 1;
+    for (const p of pdbs) {
+        const spec = rec(p.spec) ?? {};
+        const minAvailable = spec.minAvailable !== undefined ? scaled(spec.minAvailable, n) : undefined;
+        const maxUnavailable = spec.maxUnavailable !== undefined ? scaled(spec.maxUnavailable, n) : undefined;
+        let allowed: number | undefined;
+        if (minAvailable !== undefined) allowed = n - minAvailable;
+        else if (maxUnavailable !== undefined) allowed = maxUnavailable;
+        if (allowed === undefined) continue;
+        const name = nameOf(p);
+        const budget = minAvailable !== undefined ? `minAvailable ${String(spec.minAvailable)}` : `maxUnavailable ${String(spec.maxUnavailable)}`;
+        if (allowed < 1) {
+            out.push(finding(p, `PodDisruptionBudget ${name} (${budget}) allows no eviction of ${b.name}'s ${n} pod${n === 1 ? "" : "s"}: node drains and upgrades block forever`));
+        } else if (n >= 3 && n - allowed < majority) {
+            out.push(finding(p, `PodDisruptionBudget ${name} (${budget}) lets ${allowed} of ${b.name}'s ${n} nodes go at once, leaving ${n - allowed}, less than the majority of ${majority}: quorum queues and Raft-based metadata stop`));
+        }
+    }
+    return out;
+}
+
+export const pdb: Rule = {
+    id: "pdb",
+    description: "A PDB over broker pods allows at least one eviction and keeps a majority; a broker without one is advisory.",
+    defaultEnforcement: "mandatory",
+    options: noOptions,
+    check(objects) {
+        const model = buildModel(objects);
+        return model.brokers.flatMap((b) => check(b, model));
+    },
+};
+
+

@@ -1,0 +1,79 @@
+/**
+ * pod-anti-affinity: a broker with 2+ replicas carries a podAntiAffinity term on
+ * `kubernetes.io/hostname` whose selector matches its own pods. The term must be `required…` when
+ * the data lives on hostPath/local volumes (two replicas on one node would share or lose a disk);
+ * `preferred…` is enough otherwise unless `alwaysRequire` is set.
+ */
+import { z } from "zod";
+import { dataMounts, templateNames } from "../lib/data";
+import { Broker, buildModel, Model } from "../lib/model";
+import { finding, Rule } from "../lib/rule";
+import { labelSelectorMatches } from "../lib/selectors";
+import { brokerClaims, candidatePVs, isHostLocalPV } from "../lib/storage";
+import { Finding } from "../lib/types";
+import { arr, path, rec, recs, str } from "../lib/util";
+
+const options = z.strictObject({
+    /** Demand a `required…` term even when the data is on network storage. */
+    alwaysRequire: z.boolean().default(false),
+});
+export type PodAntiAffinityOptions = z.infer<typeof options>;
+
+const HOSTNAME = "kubernetes.io/hostname";
+
+function termSpreadsOwnPods(term: unknown, b: Broker): boolean {
+    const t = rec(term);
+    if (!t || str(t.topologyKey) !== HOSTNAME) return false;
+    const namespaces = arr(t.namespaces);
+    if (namespaces.length > 0 && !namespaces.includes(b.namespace)) return false;
+    return labelSelectorMatches(t.labelSelector, b.podLabels);
+}
+
+/** Whether the broker's data sits on node-local storage (hostPath volume or hostPath/local PVs). */
+export function dataOnNodeLocalStorage(b: Broker, model: Model): boolean {
+    if (dataMounts(b).some((m) => m.volume && rec(m.volume.hostPath) && !templateNames(b).has(m.volumeName))) return true;
+    for (const claim of brokerClaims(b, model)) {
+        if (candidatePVs(claim, model).some(isHostLocalPV)) return true;
+    }
+    return false;
+}
+
+function check(b: Broker, model: Model, opts: PodAntiAffinityOptions): Finding[] {
+    if (b.replicas < 2 || b.kind === "DaemonSet" || b.kind === "Pod") return [];
+    const anti = rec(path(b.podSpec, "affinity", "podAntiAffinity")) ?? {};
+    const required = arr(anti.requiredDuringSchedulingIgnoredDuringExecution).some((t) => termSpreadsOwnPods(t, b));
+    const preferred = recs(anti.preferredDuringSchedulingIgnoredDuringExecution).some((w) => termSpreadsOwnPods(w.podAffinityTerm, b));
+    const spread = recs(b.podSpec.topologySpreadConstraints).some(
+        (c) => str(c.topologyKey) === HOSTNAME && labelSelectorMatches(c.labelSelector, b.podLabels),
+    );
+    const local = dataOnNodeLocalStorage(b, model);
+    const mustRequire = opts.alwaysRequire || local;
+    if (required) return [];
+    if (mustRequire) {
+        const why = local ? "its data lives on hostPath/local volumes, so two replicas on one node share or lose a disk" : "the pack is configured to always require it";
+        return [
+            finding(
+                b.object,
+                `${b.name} runs ${b.replicas} replicas without a requiredDuringSchedulingIgnoredDuringExecution podAntiAffinity term on ${HOSTNAME} matching its own pod labels; ${why}${preferred ? " (a preferred term is not enough)" : ""}`,
+            ),
+        ];
+    }
+    if (preferred || spread) return [];
+    return [
+        finding(
+            b.object,
+            `${b.name} runs ${b.replicas} replicas without a podAntiAffinity term on ${HOSTNAME} matching its own pod labels: the scheduler may put several nodes of the cluster on one machine, and losing it loses the majority`,
+        ),
+    ];
+}
+
+export const podAntiAffinity: Rule<PodAntiAffinityOptions> = {
+    id: "pod-anti-affinity",
+    description: "Brokers with 2+ replicas spread over nodes with podAntiAffinity on kubernetes.io/hostname (required on hostPath/local storage).",
+    defaultEnforcement: "mandatory",
+    options,
+    check(objects, opts) {
+        const model = buildModel(objects);
+        return model.brokers.flatMap((b) => check(b, model, opts));
+    },
+};
