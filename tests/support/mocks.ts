@@ -5,7 +5,10 @@ import { createHash } from "crypto";
 export interface RegisteredResource {
     type: string;
     name: string;
+    /** Inputs with secret values unwrapped. */
     inputs: Record<string, any>;
+    /** How many input values arrived marked secret. */
+    secretInputs: number;
     options: { provider?: string; parent?: string };
 }
 
@@ -29,12 +32,31 @@ function generatedState(type: string, name: string, inputs: Record<string, any>)
     }
 }
 
-/** Mocks that record every registration and echo inputs back as state. */
+/** The wire form of a secret value: `{ <signature key>: <secret signature>, value }`. */
+const SECRET_SIG_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+
+/** Replaces wire-format secrets with their values, recording that a secret was seen. */
+export function unwrapSecrets(value: any, seen: { secrets: number }): any {
+    if (Array.isArray(value)) return value.map((v) => unwrapSecrets(v, seen));
+    if (value && typeof value === "object") {
+        if (value[SECRET_SIG_KEY] === SECRET_SIG) {
+            seen.secrets++;
+            return unwrapSecrets(value.value, seen);
+        }
+        return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, unwrapSecrets(v, seen)]));
+    }
+    return value;
+}
+
+/** Mocks that record every registration (secrets unwrapped) and echo inputs back as state. */
 export class RecordingMocks implements pulumi.runtime.Mocks {
     readonly resources: RegisteredResource[] = [];
 
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
-        this.resources.push({ type: args.type, name: args.name, inputs: args.inputs, options: { provider: args.provider } });
+        const seen = { secrets: 0 };
+        const inputs = unwrapSecrets(args.inputs, seen);
+        this.resources.push({ type: args.type, name: args.name, inputs, secretInputs: seen.secrets, options: { provider: args.provider } });
         const state = { ...args.inputs, ...generatedState(args.type, args.name, args.inputs) };
         if (args.type.startsWith("kubernetes:") && state.metadata && !state.metadata.name) {
             state.metadata = { ...state.metadata, name: args.name };

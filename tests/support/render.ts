@@ -29,11 +29,26 @@ export interface ProgramRun {
     outputs: Record<string, any>;
 }
 
+const runs = new Map<string, Promise<ProgramRun>>();
+
 /**
  * Runs `index.ts` under Pulumi mocks with the given config (keys with or without the project
- * prefix; values as they would appear in a stack file) and waits for every registration.
+ * prefix; values as they would appear in a stack file) and waits for every registration. The
+ * program is deterministic under these mocks, so runs with identical config are shared.
  */
-export async function runProgram(config: Record<string, unknown>, opts: { stack?: string; preview?: boolean } = {}): Promise<ProgramRun> {
+export function runProgram(config: Record<string, unknown>, opts: { stack?: string; preview?: boolean } = {}): Promise<ProgramRun> {
+    const key = JSON.stringify([config, opts]);
+    let run = runs.get(key);
+    if (!run) {
+        // Runs share the process-wide Pulumi runtime, so they must not overlap.
+        const previous = [...runs.values()].pop() ?? Promise.resolve(undefined);
+        run = previous.catch(() => undefined).then(() => runProgramOnce(config, opts));
+        runs.set(key, run);
+    }
+    return run;
+}
+
+async function runProgramOnce(config: Record<string, unknown>, opts: { stack?: string; preview?: boolean }): Promise<ProgramRun> {
     const mocks = new RecordingMocks();
     await pulumi.runtime.setMocks(mocks, PROJECT, opts.stack ?? "test", opts.preview ?? false);
     const flat: Record<string, string> = {};

@@ -1,0 +1,100 @@
+import { expect } from "chai";
+import { ConfigError, parseSettings } from "../../components";
+import { baseConfig, emqx, rabbit } from "../support/fixtures";
+
+const PROJECT = "broker-platform";
+
+/** Every message must name the key, show the bad value and say what is allowed. */
+const badInputs: Array<{ what: string; config: any; key: string; says: RegExp }> = [
+    { what: "replicas 0", config: baseConfig({ clusters: [rabbit({ replicas: 0 })] }), key: "clusters[0].replicas = 0", says: /at least 1/ },
+    { what: "negative replicas", config: baseConfig({ clusters: [rabbit({ replicas: -3 })] }), key: "clusters[0].replicas = -3", says: /at least 1/ },
+    { what: "fractional replicas", config: baseConfig({ clusters: [rabbit({ replicas: 2.5 })] }), key: "clusters[0].replicas = 2.5", says: /whole number/ },
+    { what: "replicas as text", config: baseConfig({ clusters: [rabbit({ replicas: "three" })] }), key: "clusters[0].replicas = \"three\"", says: /whole number/ },
+    { what: "too many replicas", config: baseConfig({ clusters: [rabbit({ replicas: 40 })] }), key: "clusters[0].replicas = 40", says: /at most 15/ },
+    { what: "unknown engine", config: baseConfig({ clusters: [rabbit({ engine: "kafka" })] }), key: "clusters[0].engine = \"kafka\"", says: /rabbitmq or emqx/ },
+    { what: "unknown storage mode", config: baseConfig({ storage: { mode: "s3" } as any }), key: "storage.mode = \"s3\"", says: /hostPath, nfs, storageClass/ },
+    { what: "hostPath without basePath", config: baseConfig({ storage: { mode: "hostPath" } as any }), key: "storage.basePath", says: /required/ },
+    { what: "hostPath relative path", config: baseConfig({ storage: { mode: "hostPath", basePath: "data/brokers" } }), key: "storage.basePath = \"data/brokers\"", says: /absolute path/ },
+    { what: "hostPath with ..", config: baseConfig({ storage: { mode: "hostPath", basePath: "/data/../etc" } }), key: "storage.basePath = \"/data/../etc\"", says: /'\.\.'/ },
+    { what: "nfs without server", config: baseConfig({ storage: { mode: "nfs", basePath: "/exports" } as any }), key: "storage.server", says: /required/ },
+    { what: "nfs with empty server", config: baseConfig({ storage: { mode: "nfs", server: "", basePath: "/exports" } }), key: "storage.server = \"\"", says: /must not be empty/ },
+    { what: "storageClass without className", config: baseConfig({ storage: { mode: "storageClass" } as any }), key: "storage.className", says: /required/ },
+    { what: "10GB instead of 10Gi", config: baseConfig({ storage: { mode: "hostPath", basePath: "/d", size: "10GB" } }), key: "storage.size = \"10GB\"", says: /10Gi/ },
+    { what: "size without number", config: baseConfig({ storage: { mode: "hostPath", basePath: "/d", size: "Gi" } }), key: "storage.size = \"Gi\"", says: /quantity/ },
+    { what: "Recycle reclaim policy", config: baseConfig({ storage: { mode: "hostPath", basePath: "/d", reclaimPolicy: "Recycle" } as any }), key: "storage.reclaimPolicy = \"Recycle\"", says: /Recycle wipes/ },
+    { what: "bad access mode", config: baseConfig({ storage: { mode: "hostPath", basePath: "/d", accessModes: ["ReadWriteAll"] } as any }), key: "storage.accessModes[0] = \"ReadWriteAll\"", says: /ReadWriteOnce/ },
+    { what: "upper-case cluster name", config: baseConfig({ clusters: [rabbit({ name: "RabbitMQ" })] }), key: "clusters[0].name = \"RabbitMQ\"", says: /DNS-1123/ },
+    { what: "underscore in cluster name", config: baseConfig({ clusters: [rabbit({ name: "my_rabbit" })] }), key: "clusters[0].name = \"my_rabbit\"", says: /DNS-1123/ },
+    { what: "name too long for pod hostnames", config: baseConfig({ clusters: [rabbit({ name: "r".repeat(55) })] }), key: "clusters[0].name", says: /at most 52/ },
+    { what: "namespace not DNS-1123", config: baseConfig({ namespace: "Messaging_Prod" }), key: "namespace = \"Messaging_Prod\"", says: /DNS-1123/ },
+    { what: "missing namespace", config: { storage: { mode: "hostPath", basePath: "/d" }, clusters: [rabbit()] }, key: "namespace", says: /required/ },
+    { what: "duplicate cluster names", config: baseConfig({ clusters: [rabbit(), rabbit()] }), key: "clusters[1].name = \"rmq\"", says: /used twice/ },
+    { what: "names that collide after derivation", config: baseConfig({ clusters: [rabbit({ name: "a" }), rabbit({ name: "a-headless" })] }), key: "clusters[1].name = \"a-headless\"", says: /also uses/ },
+    { what: "unsupported RabbitMQ version", config: baseConfig({ clusters: [rabbit({ version: "3.12.14" })] }), key: "clusters[0].version = \"3.12.14\"", says: /supported series: 3\.13/ },
+    { what: "unsupported EMQX version", config: baseConfig({ clusters: [emqx({ version: "4.4.19" })] }), key: "clusters[0].version = \"4.4.19\"", says: /5\.8/ },
+    { what: "version latest", config: baseConfig({ clusters: [rabbit({ version: "latest" })] }), key: "clusters[0].version = \"latest\"", says: /exact version/ },
+    { what: "version range", config: baseConfig({ clusters: [rabbit({ version: "4.1" })] }), key: "clusters[0].version = \"4.1\"", says: /exact version/ },
+    { what: "node pinning with fewer nodes than replicas", config: baseConfig({ storage: { mode: "hostPath", basePath: "/d", nodes: ["n1", "n2"] } }), key: "storage.nodes = [\"n1\",\"n2\"]", says: /only 2 nodes/ },
+    { what: "node pinning with repeated nodes", config: baseConfig({ storage: { mode: "hostPath", basePath: "/d", nodes: ["n1", "n1", "n2"] } }), key: "storage.nodes", says: /distinct/ },
+    { what: "preferred anti-affinity on hostPath", config: baseConfig({ clusters: [rabbit({ antiAffinity: "preferred" })] }), key: "clusters[0].antiAffinity = \"preferred\"", says: /must be required/ },
+    { what: "unknown anti-affinity", config: baseConfig({ clusters: [rabbit({ antiAffinity: "soft" })] }), key: "clusters[0].antiAffinity = \"soft\"", says: /required or preferred/ },
+    { what: "typo at top level", config: { ...baseConfig(), namesapce: "x" }, key: "namesapce", says: /unknown key.*namespace/ },
+    { what: "typo in a cluster", config: baseConfig({ clusters: [rabbit({ replica: 3 })] }), key: "clusters[0].replica", says: /unknown key.*replicas/ },
+    { what: "typo in storage", config: baseConfig({ storage: { mode: "hostPath", basePath: "/d", bathPath: "/x" } as any }), key: "storage.bathPath", says: /unknown key.*basePath/ },
+    { what: "discovery on RabbitMQ", config: baseConfig({ clusters: [rabbit({ discovery: "dns" })] }), key: "clusters[0].discovery = \"dns\"", says: /EMQX only/ },
+    { what: "unknown EMQX discovery", config: baseConfig({ clusters: [emqx({ discovery: "etcd" })] }), key: "clusters[0].discovery = \"etcd\"", says: /dns or k8s/ },
+    { what: "plugins on EMQX", config: baseConfig({ clusters: [emqx({ plugins: ["rabbitmq_shovel"] })] }), key: "clusters[0].plugins", says: /RabbitMQ only/ },
+    { what: "bad plugin name", config: baseConfig({ clusters: [rabbit({ plugins: ["shovel"] })] }), key: "clusters[0].plugins[0] = \"shovel\"", says: /rabbitmq_shovel/ },
+    { what: "ha-mode policy on RabbitMQ 4", config: baseConfig({ clusters: [rabbit({ definitions: { policies: [{ name: "ha-all", pattern: ".*", definition: { "ha-mode": "all" } }] } })] }), key: "clusters[0].definitions.policies[0].definition", says: /quorum queues/ },
+    { what: "cookie set through extraConfig", config: baseConfig({ clusters: [emqx({ extraConfig: { EMQX_NODE__COOKIE: "secret" } })] }), key: "clusters[0].extraConfig", says: /managed by this package/ },
+    { what: "cluster_formation through extraConfig", config: baseConfig({ clusters: [rabbit({ extraConfig: { "cluster_formation.k8s.service_name": "x" } })] }), key: "clusters[0].extraConfig", says: /managed by this package/ },
+    { what: "image with a tag", config: baseConfig({ clusters: [rabbit({ image: "rabbitmq:latest" })] }), key: "clusters[0].image = \"rabbitmq:latest\"", says: /set version instead/ },
+    { what: "memory limit not a quantity", config: baseConfig({ clusters: [rabbit({ resources: { limits: { memory: "2 gigs" } } })] }), key: "clusters[0].resources.limits.memory = \"2 gigs\"", says: /quantity/ },
+    { what: "cpu not a quantity", config: baseConfig({ clusters: [rabbit({ resources: { requests: { cpu: "half" } } })] }), key: "clusters[0].resources.requests.cpu = \"half\"", says: /250m/ },
+    { what: "unknown service type", config: baseConfig({ clusters: [rabbit({ service: { type: "External" } })] }), key: "clusters[0].service.type = \"External\"", says: /ClusterIP, NodePort or LoadBalancer/ },
+    { what: "no clusters", config: baseConfig({ clusters: [] }), key: "clusters = []", says: /at least one cluster/ },
+    { what: "clusters not a list", config: baseConfig({ clusters: "rmq" as any }), key: "clusters = \"rmq\"", says: /list of clusters/ },
+    { what: "createNamespace not boolean", config: baseConfig({ createNamespace: "yes" as any }), key: "createNamespace = \"yes\"", says: /true or false/ },
+    { what: "grace period too short", config: baseConfig({ clusters: [rabbit({ terminationGracePeriodSeconds: 1 })] }), key: "clusters[0].terminationGracePeriodSeconds = 1", says: />=10/ },
+];
+
+describe("stack config validation", () => {
+    it("accepts a minimal config and fills safe defaults", () => {
+        const s = parseSettings(baseConfig(), PROJECT);
+        expect(s.createNamespace).to.equal(true);
+        expect(s.clusterDomain).to.equal("cluster.local");
+        expect(s.retainDataOnDelete).to.equal(true);
+        expect(s.storage).to.include({ mode: "hostPath", reclaimPolicy: "Retain", size: "1Gi" });
+        expect(s.storage.accessModes).to.deep.equal(["ReadWriteOnce"]);
+        expect(s.clusters[0]).to.include({ replicas: 3, allowScaleDown: false });
+    });
+
+    it(`has at least 30 distinct bad inputs under test (${badInputs.length})`, () => {
+        expect(new Set(badInputs.map((b) => b.what)).size).to.be.at.least(30);
+    });
+
+    for (const bad of badInputs) {
+        it(`rejects ${bad.what}, naming ${PROJECT}:${bad.key}`, () => {
+            let error: unknown;
+            try {
+                parseSettings(bad.config, PROJECT);
+            } catch (e) {
+                error = e;
+            }
+            expect(error, "expected a ConfigError").to.be.instanceOf(ConfigError);
+            const problems = (error as ConfigError).problems.join("\n");
+            expect(problems).to.include(`${PROJECT}:${bad.key}`);
+            expect(problems).to.match(bad.says);
+        });
+    }
+
+    it("reports every problem at once, one line each", () => {
+        try {
+            parseSettings(baseConfig({ namespace: "Bad", clusters: [rabbit({ replicas: 0, engine: "kafka" })] }), PROJECT);
+            expect.fail("should have thrown");
+        } catch (e) {
+            expect((e as ConfigError).problems).to.have.length(3);
+            expect((e as Error).message).to.match(/^Invalid stack configuration \(3 problems\)/);
+        }
+    });
+});
