@@ -5,6 +5,7 @@
 import { resolveConfig, ResolvedConfig } from "./config";
 import { K8sObject, SourceRef, Violation } from "./lib/types";
 import { resourceId } from "./lib/util";
+import { withSharedModel } from "./lib/model";
 import { RULES } from "./rules";
 
 export interface LintResult {
@@ -14,6 +15,10 @@ export interface LintResult {
 }
 
 export function lint(objects: K8sObject[], config: ResolvedConfig = resolveConfig({}), sources?: Map<K8sObject, SourceRef>): LintResult {
+    return withSharedModel(() => lintOnce(objects, config, sources));
+}
+
+function lintOnce(objects: K8sObject[], config: ResolvedConfig, sources?: Map<K8sObject, SourceRef>): LintResult {
     const violations: Violation[] = [];
     const errors: string[] = [];
     const seen = new Set<string>();

@@ -49,7 +49,8 @@ export function dataMounts(b: Broker): DataMount[] {
         const hit = dirs.some((d) => d === mp || d.startsWith(mp + "/") || mp.startsWith(d + "/"));
         if (hit) out.push({ mount: m, mountPath: mp, volumeName: vn, volume: vol });
     }
-    return out;
+    // A deeper mount (e.g. /var/lib/rabbitmq/mnesia) holds the data; its ancestors only hold the rest.
+    return out.filter((m) => !out.some((o) => o !== m && o.mountPath.startsWith(m.mountPath + "/")));
 }
 
 /** Names of the StatefulSet's volumeClaimTemplates. */

@@ -148,8 +148,10 @@ function emqxDiscovery(b: Broker): Discovery {
     let mechanism = strategy?.value.trim().toLowerCase();
     if (mechanism === "kubernetes") mechanism = b.version && b.version[0] < 4 ? "k8s" : "kubernetes";
     const addressType = pick("EMQX_CLUSTER__K8S__ADDRESS_TYPE", "cluster.k8s.address_type")?.value ?? (mechanism === "k8s" ? "ip" : undefined);
-    const callsApi = mechanism === "k8s";
-    if (callsApi && !svc && (!b.version || b.version[0] < 5)) {
+    // `kubernetes` (EMQX 3 spelling) and k8s settings without a strategy still mean API discovery is intended.
+    const apiServer = pick("EMQX_CLUSTER__K8S__APISERVER", "cluster.k8s.apiserver");
+    const callsApi = mechanism === "k8s" || mechanism === "kubernetes" || (mechanism === undefined && (apiServer !== undefined || svc !== undefined));
+    if (mechanism === "k8s" && !svc && (!b.version || b.version[0] < 5)) {
         refs.push({ setting: "cluster.k8s.service_name", kind: "service", value: "emqx", defaulted: true });
     }
     const app = pick("EMQX_CLUSTER__K8S__APP_NAME", "cluster.k8s.app_name");

@@ -187,10 +187,22 @@ function buildBroker(w: Workload, lookup: Lookup): Broker | undefined {
     };
 }
 
-const cache = new WeakMap<K8sObject[], Model>();
+/** Set while the engine runs all rules over one input set; objects are not mutated meanwhile. */
+let cache: WeakMap<K8sObject[], Model> | undefined;
+
+/** Runs `fn` with the model of each input set built once and shared by every rule. */
+export function withSharedModel<T>(fn: () => T): T {
+    const outer = cache;
+    cache = outer ?? new WeakMap();
+    try {
+        return fn();
+    } finally {
+        cache = outer;
+    }
+}
 
 export function buildModel(objects: K8sObject[]): Model {
-    const cached = cache.get(objects);
+    const cached = cache?.get(objects);
     if (cached) return cached;
     const index = new Map<string, K8sObject>();
     const byKind = new Map<string, K8sObject[]>();
@@ -215,7 +227,7 @@ export function buildModel(objects: K8sObject[]): Model {
         if (b) brokers.push(b);
     }
     const model: Model = { objects, lookup, ofKind: (k) => byKind.get(k) ?? [], workloads, brokers };
-    cache.set(objects, model);
+    cache?.set(objects, model);
     return model;
 }
 

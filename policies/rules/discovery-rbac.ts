@@ -100,7 +100,7 @@ function check(b: Broker, model: Model): Finding[] {
         }
     }
     if (!granted) {
-        const what = b.engine === "rabbitmq" ? "the RabbitMQ k8s peer discovery backend" : `EMQX ${d.rawSetting ?? "k8s"} discovery`;
+        const what = b.engine === "rabbitmq" ? "the RabbitMQ k8s peer discovery backend" : `EMQX k8s discovery${d.rawSetting ? ` (${d.rawSetting}=${d.raw})` : ""}`;
         const detail = problems.length > 0 ? `: ${problems.join("; ")}` : ": no RoleBinding in the inputs binds it to a Role granting get on endpoints";
         out.push(finding(b.object, `${what} reads Endpoints from the API as ServiceAccount ${ns}/${sa}, which is not allowed (HTTP 403, every node forms its own cluster)${detail}`));
     }

@@ -9,7 +9,7 @@ import { Broker, buildModel, Model } from "../lib/model";
 import { parseConf } from "../lib/conf";
 import { finding, noOptions, Rule } from "../lib/rule";
 import { Finding } from "../lib/types";
-import { nameOf, str } from "../lib/util";
+import { nameOf, rec, recs, str } from "../lib/util";
 
 const COOKIE_ENV = /(^|_)COOKIE$/;
 
@@ -18,6 +18,11 @@ function isLiteral(v: EnvVar): boolean {
         return v.value.trim() !== "" && !hasRuntimePart(v.value);
     }
     return false;
+}
+
+function cookieSecretVolume(v: Record<string, any>): boolean {
+    const sources = [rec(v.secret), ...recs(rec(v.projected)?.sources).map((s) => rec(s.secret))].filter((x): x is Record<string, any> => x !== undefined);
+    return sources.some((s) => /cookie/i.test([str(s.secretName), str(s.name), ...recs(s.items).map((i) => `${str(i.key)} ${str(i.path)}`)].join(" ")));
 }
 
 function mask(v: string): string {
@@ -60,8 +65,9 @@ function check(b: Broker, model: Model): Finding[] {
             }
         }
     }
-    // Secret volumes whose key or path names a cookie (the cluster-operator's pattern).
-    if (!hasCookie && b.files.some((f) => f.secret && /cookie/i.test(f.key + f.path))) hasCookie = true;
+    // A Secret volume anywhere in the pod whose name, key or path names a cookie (copied into
+    // place by an init container: the cluster-operator's pattern).
+    if (!hasCookie && recs(b.podSpec.volumes).some(cookieSecretVolume)) hasCookie = true;
     if (!hasCookie && b.env.unresolvedEnvFrom.length === 0) {
         if (b.engine === "emqx") {
             out.push(finding(b.object, `${b.name} sets no Erlang cookie (EMQX_NODE__COOKIE): EMQX falls back to its published default cookie, so anyone who reaches the distribution port controls the node`));

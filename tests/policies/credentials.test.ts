@@ -1,0 +1,29 @@
+import { expect } from "chai";
+import { credentials } from "../../policies/rules";
+import { find, goodRabbit, mandatory, setEnv } from "./support";
+
+describe("policies: credentials", () => {
+    it("passes the good cluster", () => {
+        expect(mandatory(credentials, goodRabbit())).to.deep.equal([]);
+    });
+    it("flags default_pass in a mounted rabbitmq.conf", () => {
+        const o = goodRabbit();
+        find(o, "ConfigMap").data["rabbitmq.conf"] += "default_user = admin\ndefault_pass = admin\n# default_pass = commented\n";
+        const m = mandatory(credentials, o);
+        expect(m).to.have.length(1);
+        expect(m[0]).to.match(/default_pass/);
+    });
+    it("flags password keys and definitions in ConfigMaps", () => {
+        const o = goodRabbit();
+        find(o, "ConfigMap").data.RABBITMQ_DEFAULT_PASS = "guest";
+        find(o, "ConfigMap").data["definitions.json"] = '{"users":[{"name":"a","password":"b"}]}';
+        expect(mandatory(credentials, o)).to.have.length(2);
+    });
+    it("flags literal password env values, not secret refs", () => {
+        const o = goodRabbit();
+        setEnv(o, "RABBITMQ_DEFAULT_PASS", "guest");
+        expect(mandatory(credentials, o).join()).to.match(/RABBITMQ_DEFAULT_PASS to a literal/);
+        setEnv(o, "RABBITMQ_DEFAULT_PASS", { secretKeyRef: { name: "s", key: "p" } });
+        expect(mandatory(credentials, o)).to.deep.equal([]);
+    });
+});

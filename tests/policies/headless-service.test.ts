@@ -1,0 +1,52 @@
+import { expect } from "chai";
+import { headlessService } from "../../policies/rules";
+import { advisory, find, goodRabbit, mandatory } from "./support";
+
+describe("policies: headless-service", () => {
+    it("passes the good cluster", () => {
+        expect(mandatory(headlessService, goodRabbit())).to.deep.equal([]);
+    });
+    it("flags a missing serviceName", () => {
+        const o = goodRabbit();
+        delete find(o, "StatefulSet").spec.serviceName;
+        expect(mandatory(headlessService, o).join()).to.match(/no spec.serviceName/);
+    });
+    it("flags a Service in another namespace", () => {
+        const o = goodRabbit();
+        find(o, "Service").metadata.namespace = "other";
+        expect(mandatory(headlessService, o).join()).to.match(/namespace other.*same namespace/);
+    });
+    it("flags a Service that is not headless", () => {
+        const o = goodRabbit();
+        delete find(o, "Service").spec.clusterIP;
+        expect(mandatory(headlessService, o).join()).to.match(/not headless/);
+    });
+    it("flags an empty or non-matching selector", () => {
+        const o = goodRabbit();
+        find(o, "Service").spec.selector = {};
+        expect(mandatory(headlessService, o).join()).to.match(/no selector/);
+        find(o, "Service").spec.selector = { app: "other" };
+        expect(mandatory(headlessService, o).join()).to.match(/does not match/);
+    });
+    it("publishNotReadyAddresses is advisory", () => {
+        const o = goodRabbit();
+        delete find(o, "Service").spec.publishNotReadyAddresses;
+        expect(mandatory(headlessService, o)).to.deep.equal([]);
+        expect(advisory(headlessService, o).join()).to.match(/publishNotReadyAddresses/);
+    });
+    it("enforces the naming convention, configurable", () => {
+        const o = goodRabbit();
+        find(o, "Service").metadata.name = "rabbitmq-peers";
+        find(o, "StatefulSet").spec.serviceName = "rabbitmq-peers";
+        expect(mandatory(headlessService, o).join()).to.match(/naming convention/);
+        expect(mandatory(headlessService, o, { naming: ["*-peers"] })).to.deep.equal([]);
+        expect(mandatory(headlessService, o, { naming: ["*"] })).to.deep.equal([]);
+    });
+    it("accepts the cluster-operator's <name>-nodes for <name>-server", () => {
+        const o = goodRabbit();
+        find(o, "StatefulSet").metadata.name = "prod-server";
+        find(o, "StatefulSet").spec.serviceName = "prod-nodes";
+        find(o, "Service").metadata.name = "prod-nodes";
+        expect(mandatory(headlessService, o).filter((m) => /naming/.test(m))).to.deep.equal([]);
+    });
+});
