@@ -7,6 +7,11 @@ export interface BrokerNamespaceArgs {
     name: string;
     /** Create the namespace (true) or use an existing one of that name (false). */
     create: boolean;
+    /**
+     * Leave the namespace in Kubernetes when Pulumi deletes it. Deleting a namespace deletes the
+     * PVCs in it, which unbinds every data volume, so this follows the stack's data retention.
+     */
+    retainOnDelete?: boolean;
     /** Provider to use; defaults to the ambient one. */
     provider?: k8s.Provider;
 }
@@ -22,7 +27,7 @@ export class BrokerNamespace extends pulumi.ComponentResource {
             const ns = new k8s.core.v1.Namespace(
                 name,
                 { metadata: { name: args.name, labels: { [LABEL_MANAGED_BY]: MANAGED_BY, "pod-security.kubernetes.io/enforce": "baseline" } } },
-                { parent: this, provider: args.provider },
+                { parent: this, provider: args.provider, retainOnDelete: args.retainOnDelete },
             );
             this.name = ns.metadata.name;
         } else {

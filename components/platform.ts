@@ -34,7 +34,7 @@ export class BrokerPlatform extends pulumi.ComponentResource {
     constructor(name: string, args: BrokerPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("broker-platform:index:BrokerPlatform", name, {}, opts);
         const { settings, provider } = args;
-        const ns = new BrokerNamespace(settings.namespace, { name: settings.namespace, create: settings.createNamespace, provider }, { parent: this });
+        const ns = new BrokerNamespace(settings.namespace, { name: settings.namespace, create: settings.createNamespace, retainOnDelete: settings.retainDataOnDelete, provider }, { parent: this });
         this.namespace = ns.name;
         this.clusters = {};
         for (const cluster of settings.clusters) {
