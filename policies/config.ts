@@ -13,7 +13,8 @@ import { RULES } from "./rules";
 export const enforcementSchema = z.enum(["mandatory", "advisory", "disabled"]);
 
 function ruleEntrySchema(options: z.ZodObject<any>) {
-    return z.union([enforcementSchema, options.extend({ enforcement: enforcementSchema.optional() })]);
+    // `pdb: disabled` is shorthand for `pdb: {enforcement: disabled}`.
+    return z.preprocess((v) => (typeof v === "string" ? { enforcement: v } : v), options.extend({ enforcement: enforcementSchema.optional() }));
 }
 
 export const configSchema = z.strictObject({
@@ -55,8 +56,7 @@ export function resolveConfig(raw: unknown = {}): ResolvedConfig {
         const entry = cfg.rules?.[rule.id] as unknown;
         let enforcement: Enforcement = rule.defaultEnforcement;
         let given: Record<string, unknown> = {};
-        if (typeof entry === "string") enforcement = entry as Enforcement;
-        else if (entry && typeof entry === "object") {
+        if (entry && typeof entry === "object") {
             const { enforcement: e, ...rest } = entry as Record<string, unknown>;
             if (e) enforcement = e as Enforcement;
             given = rest;

@@ -18,6 +18,7 @@ export function parseK8sType(type: string): { apiVersion: string; kind: string }
     if (!m) return undefined;
     const [, groupVersion, kind] = m;
     if (kind.endsWith("Patch") || kind.endsWith("List")) return undefined;
+    if (!/^([^/]+\/)?v\d+((alpha|beta)\d+)?$/.test(groupVersion)) return undefined;
     const apiVersion = groupVersion.startsWith("core/") ? groupVersion.slice("core/".length) : groupVersion;
     return { apiVersion, kind };
 }

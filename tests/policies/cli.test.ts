@@ -1,0 +1,76 @@
+/** Spawns the real CLI (node_modules/.bin/broker-lint) and checks exit codes, JSON and SARIF. */
+import { expect } from "chai";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { SEEDS } from "./support";
+
+const ROOT = path.resolve(__dirname, "..", "..");
+const BIN = path.join(ROOT, "node_modules", ".bin", "broker-lint");
+
+function cli(args: string[], cwd = ROOT) {
+    const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8" });
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+describe("policies: broker-lint CLI", function () {
+    this.timeout(60000);
+    let dir: string;
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "broker-lint-test-"));
+        fs.writeFileSync(path.join(dir, "empty.yaml"), "");
+        fs.writeFileSync(path.join(dir, "helm.yaml"), "apiVersion: v1\nkind: Service\nmetadata:\n  name: {{ .Release.Name }}\n");
+        fs.writeFileSync(path.join(dir, "config.yaml"), "rules:\n  pod-anti-affinity: {enforcement: advisory}\n  nope: disabled\n");
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    it("json: exit 1 with mandatory violations across a directory of seed files", () => {
+        const r = cli(["--format", "json", path.relative(ROOT, SEEDS)]);
+        expect(r.code, r.stderr).to.equal(1);
+        const out = JSON.parse(r.stdout);
+        expect(out.errors).to.deep.equal([]);
+        const v = out.violations.find((x: any) => x.policy === "erlang-cookie" && /rabbitmq-cluster/.test(x.resource));
+        expect(v).to.include({ enforcement: "mandatory", resource: "StatefulSet/default/rabbitmq-cluster", file: "tests/fixtures/seeds/002-04-rabbitmq-cluster-sts.yaml" });
+        expect(v.line).to.equal(2);
+    });
+    it("sarif: valid 2.1.0 shape with relative URIs and start lines", () => {
+        const r = cli(["--format", "sarif", path.join(SEEDS, "002-04-rabbitmq-cluster-sts.yaml"), path.join(SEEDS, "002-01-rabbitmq-configmap.yaml")]);
+        expect(r.code).to.equal(1);
+        const s = JSON.parse(r.stdout);
+        expect(s.version).to.equal("2.1.0");
+        expect(s.$schema).to.match(/sarif/);
+        const run = s.runs[0];
+        expect(run.tool.driver.name).to.equal("broker-lint");
+        const ids = run.tool.driver.rules.map((x: any) => x.id);
+        expect(ids).to.include.members(["headless-service", "node-names-agree", "discovery-rbac"]);
+        for (const res of run.results) {
+            expect(ids).to.include(res.ruleId);
+            expect(["error", "warning"]).to.include(res.level);
+            expect(res.message.text).to.be.a("string");
+            const loc = res.locations[0].physicalLocation;
+            expect(loc.artifactLocation.uri).to.match(/^tests\/fixtures\/seeds\/002-0[14]-/);
+            expect(loc.region.startLine).to.be.a("number");
+        }
+    });
+    it("exit 0 for advisory-only input; text output; empty files are fine", () => {
+        const r = cli([path.join(SEEDS, "004-nginx-statefulset.yaml"), path.join(dir, "empty.yaml")]);
+        expect(r.code, r.stdout + r.stderr).to.equal(0);
+        expect(r.stdout).to.match(/advisory\s+\[deprecated-api\] StatefulSet\/default\/web/);
+    });
+    it("exit 2 naming file and line for unrendered Helm templates, missing files, bad config, bad usage", () => {
+        const helm = cli(["--format", "json", path.join(dir, "helm.yaml")]);
+        expect(helm.code).to.equal(2);
+        expect(JSON.parse(helm.stdout).errors[0]).to.include({ line: 4 });
+        expect(helm.stderr).to.match(/helm\.yaml:4: unrendered Helm template/);
+        const missing = cli(["nope.yaml"]);
+        expect(missing.code).to.equal(2);
+        expect(missing.stdout).to.match(/nope\.yaml: no such file/);
+        const cfg = cli(["--config", path.join(dir, "config.yaml"), path.join(dir, "empty.yaml")]);
+        expect(cfg.code).to.equal(2);
+        expect(cfg.stderr).to.match(/rules.*nope.*known rules/);
+        expect(cli([]).code).to.equal(2);
+        expect(cli(["--format", "xml", "x.yaml"]).code).to.equal(2);
+        for (const r of [helm, missing, cfg]) expect(r.stdout + r.stderr).not.to.match(/\n\s+at .*\(/);
+    });
+});

@@ -1,0 +1,82 @@
+/** Wrongly-typed fields and garbage never crash the rules or the loader. */
+import { expect } from "chai";
+import { lint } from "../../policies/engine";
+import { Loaded, loadText } from "../../policies/cli/load";
+import { K8sObject } from "../../policies/lib/types";
+import { goodEmqx, goodRabbit } from "./support";
+
+const WEIRD: unknown[] = [null, "three", 3, -1, true, [], {}, [null], [1, "x"], { a: null }, "{{ .Values.x }}"];
+
+/** Every object with each field (up to a depth) replaced by each weird value, one at a time. */
+function* mutations(objects: K8sObject[], maxDepth = 5): Generator<K8sObject[]> {
+    const paths: string[][] = [];
+    const walk = (x: unknown, p: string[]) => {
+        if (p.length > maxDepth || x === null || typeof x !== "object") return;
+        for (const k of Object.keys(x as object)) {
+            paths.push([...p, k]);
+            walk((x as Record<string, unknown>)[k], [...p, k]);
+        }
+    };
+    objects.forEach((o, i) => walk(o, [String(i)]));
+    for (const p of paths) {
+        for (const w of [WEIRD[0], WEIRD[1], WEIRD[5], WEIRD[6]]) {
+            const copy = JSON.parse(JSON.stringify(objects));
+            let cur = copy;
+            for (const k of p.slice(0, -1)) cur = cur[k];
+            cur[p[p.length - 1]] = w;
+            yield copy;
+        }
+    }
+}
+
+describe("policies: robustness", function () {
+    this.timeout(60000);
+    it("no rule throws on wrongly-typed fields anywhere in a broker cluster", () => {
+        let n = 0;
+        for (const base of [goodRabbit(), goodEmqx()]) {
+            for (const objs of mutations(base)) {
+                const r = lint(objs);
+                expect(r.errors, JSON.stringify(objs).slice(0, 300)).to.deep.equal([]);
+                n++;
+            }
+        }
+        expect(n).to.be.greaterThan(500);
+    });
+    it("replicas: \"three\" and containers: {} are handled", () => {
+        const o = goodRabbit();
+        const sts = o.find((x) => x.kind === "StatefulSet")!;
+        sts.spec.replicas = "three";
+        sts.spec.template.spec.containers = {};
+        expect(lint(o).errors).to.deep.equal([]);
+        expect(lint([null as any, 3 as any, "x" as any, [] as any, { kind: 5 }]).errors).to.deep.equal([]);
+    });
+    it("the loader reports garbage as errors with lines, never throws", () => {
+        const inputs = [
+            "\u0001\u0002garbage: [",
+            "just a string",
+            "a: b: c",
+            "- 1\n- 2",
+            "apiVersion: v1\nkind: List\nitems: {}",
+            "apiVersion: v1\nkind: List\nitems:\n  - apiVersion: v1\n    kind: Service\n    metadata: {name: s}\n",
+            "key: &a [*a]",
+            "{\"apiVersion\": \"v1\", \"kind\": \"ConfigMap\", \"metadata\": {\"name\": \"c\"}}",
+            "---\n---\n",
+            "x: {{ .Values.x }}",
+            "data:\n  tpl: \"{{ .Values.x }}\"\n  block: |\n    {{ range . }}\n",
+        ];
+        const results = inputs.map((t) => {
+            const l: Loaded = { objects: [], sources: new Map(), errors: [], files: [] };
+            expect(() => loadText(t, "f.yaml", l)).not.to.throw();
+            return l;
+        });
+        expect(results[0].errors[0].message).to.be.a("string");
+        expect(results[1].errors[0].message).to.match(/expected a Kubernetes object/);
+        expect(results[2].errors[0].line).to.equal(1);
+        expect(results[5].objects).to.have.length(1);
+        expect(results[5].sources.get(results[5].objects[0])?.line).to.equal(4);
+        expect(results[7].objects).to.have.length(1);
+        expect(results[8].errors).to.deep.equal([]);
+        expect(results[9].errors[0].message).to.match(/Helm template/);
+        expect(results[10].errors).to.deep.equal([]);
+    });
+});
