@@ -38,18 +38,24 @@ export interface EngineStack {
  * @param projectDir directory with Pulumi.yaml and Pulumi.<stack>.yaml
  * @param entry the program module (default: <projectDir>/index.ts)
  */
-export async function engineStack(k: LocalCluster, projectDir: string, stackName: string, entry = path.join(projectDir, "index.ts")): Promise<EngineStack> {
+export async function engineStack(
+    k: LocalCluster,
+    projectDir: string,
+    stackName: string,
+    opts: { entry?: string; backendUrl?: string } = {},
+): Promise<EngineStack> {
+    const entry = opts.entry ?? path.join(projectDir, "index.ts");
     const base = toolsEnv(k.dir, process.env.BROKER_PULUMI_DIR ?? path.join(REPO_ROOT, ".pulumi"));
     const pulumiBin = base.PATH!.split(path.delimiter).find((d) => fs.existsSync(path.join(d, "pulumi")));
     if (!pulumiBin) throw new Error("the pulumi CLI is not built: run npm run tools");
     const workDir = tempDir(`e2e-${stackName}-`);
-    const state = tempDir("e2e-state-");
+    const backendUrl = opts.backendUrl ?? `file://${tempDir("e2e-state-")}`;
     for (const f of ["Pulumi.yaml", `Pulumi.${stackName}.yaml`]) {
         if (fs.existsSync(path.join(projectDir, f))) fs.copyFileSync(path.join(projectDir, f), path.join(workDir, f));
     }
     const env: Record<string, string> = {
         PULUMI_HOME: base.PULUMI_HOME!,
-        PULUMI_BACKEND_URL: `file://${state}`,
+        PULUMI_BACKEND_URL: backendUrl,
         PULUMI_CONFIG_PASSPHRASE: base.PULUMI_CONFIG_PASSPHRASE!,
         PULUMI_SKIP_UPDATE_CHECK: "true",
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",

@@ -84,13 +84,14 @@ export class LocalCluster {
     readonly dir: string;
     readonly env: NodeJS.ProcessEnv;
 
-    private constructor(readonly name: string, readonly nodes: number) {
-        this.dir = path.join(E2E_DIR, `cluster-${name}`);
-        this.env = { ...toolsEnv(this.dir, path.join(E2E_DIR, "pulumi")) };
+    private constructor(readonly name: string, readonly nodes: number, dir?: string) {
+        this.dir = dir ?? path.join(E2E_DIR, `cluster-${name}`);
+        this.env = { ...toolsEnv(this.dir, process.env.BROKER_PULUMI_DIR ?? path.join(REPO_ROOT, ".pulumi")) };
     }
 
-    static start(name: string, nodes: number): LocalCluster {
-        const c = new LocalCluster(name, nodes);
+    /** Starts a cluster in `dir` (default: a directory of the e2e tier named after `name`). */
+    static start(name: string, nodes: number, dir?: string): LocalCluster {
+        const c = new LocalCluster(name, nodes, dir);
         const r = run("bash", [path.join(REPO_ROOT, "scripts", "cluster-up.sh"), "--nodes", String(nodes)], {
             env: { ...process.env, BROKER_CLUSTER_DIR: c.dir },
             timeoutMs: 75 * 60 * 1000,
