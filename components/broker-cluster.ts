@@ -69,7 +69,12 @@ export class BrokerCluster extends pulumi.ComponentResource {
         this.statefulSet = new k8s.apps.v1.StatefulSet(
             name,
             statefulSetArgs(model),
-            childOptions(this, args, { dependsOn: [...(args.dependsOn ?? []), headless, ...podInputs] }),
+            childOptions(this, args, {
+                dependsOn: [...(args.dependsOn ?? []), headless, ...podInputs],
+                // The claim template is immutable; the model keeps it at its creation-time value
+                // and grows claims in place, and this keeps any drift from replacing the set.
+                ignoreChanges: ["spec.volumeClaimTemplates"],
+            }),
         );
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, podDisruptionBudgetArgs(model), childOptions(this, args));
         const ingress = managementIngressArgs(model);

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { persistentVolumeArgs } from "./builders/storage";
+import { claimExpansionArgs, claimsToExpand, persistentVolumeArgs } from "./builders/storage";
 import { childOptions, ClusterPartArgs } from "./common";
 
 export interface BrokerStorageArgs extends ClusterPartArgs {
@@ -10,8 +10,8 @@ export interface BrokerStorageArgs extends ClusterPartArgs {
 
 /**
  * Statically provisioned data volumes (hostPath, nfs): one per ordinal, each pre-bound to the
- * claim of that ordinal. With a StorageClass, claims are provisioned dynamically and this
- * component creates nothing.
+ * claim of that ordinal. With a StorageClass, claims are provisioned dynamically; this component
+ * only grows existing claims in place after a size increase.
  */
 export class BrokerStorage extends pulumi.ComponentResource {
     /** Names of the PVs, by ordinal. */
@@ -30,6 +30,9 @@ export class BrokerStorage extends pulumi.ComponentResource {
                 );
                 this.volumeNames.push(pv.metadata.name);
             }
+        }
+        for (const ordinal of claimsToExpand(model)) {
+            new k8s.core.v1.PersistentVolumeClaimPatch(`${name}-expand-${ordinal}`, claimExpansionArgs(model, ordinal), childOptions(this, args));
         }
         this.registerOutputs({ volumeNames: this.volumeNames });
     }

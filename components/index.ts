@@ -24,3 +24,5 @@ export * from "./peer-discovery-rbac";
 export * from "./broker-storage";
 export * from "./broker-cluster";
 export * from "./platform";
+export * from "./day2/previous";
+export * from "./day2/transitions";

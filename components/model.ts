@@ -4,6 +4,7 @@ import { EngineProfile, SecretRefs } from "./engines/profile";
 import { rabbitmqProfile } from "./engines/rabbitmq";
 import { usesApiDiscovery } from "./engines/versions";
 import { clusterNames, ClusterNames } from "./naming";
+import { PreviousCluster } from "./day2/previous";
 
 /** Key of the Erlang cookie inside the generated cookie Secret. */
 export const COOKIE_KEY = "cookie";
@@ -25,22 +26,33 @@ export interface ClusterModel {
     secrets: SecretRefs;
     /** Statically provisioned PVs (hostPath, nfs) rather than a dynamic StorageClass. */
     staticVolumes: boolean;
+    /**
+     * Size in the StatefulSet's claim template. Fixed when the StatefulSet is first created:
+     * the template is immutable, and changing it would replace the StatefulSet.
+     */
+    claimTemplateSize: string;
+    /** Members that exist already (from the stack's last update); 0 on a first deployment. */
+    existingMembers: number;
 }
 
-export function resolveCluster(platform: PlatformSettings, cluster: ClusterSettings): ClusterModel {
+/**
+ * @param previous what this stack's last update recorded about the cluster, if it ran before.
+ */
+export function resolveCluster(platform: PlatformSettings, cluster: ClusterSettings, previous?: PreviousCluster): ClusterModel {
     const names = clusterNames({ namespace: platform.namespace, name: cluster.name, engine: cluster.engine, clusterDomain: platform.clusterDomain });
     const profile =
         cluster.engine === "rabbitmq"
             ? rabbitmqProfile(cluster, names, platform.clusterDomain)
             : emqxProfile(cluster, names, platform.namespace, platform.clusterDomain);
     const staticVolumes = platform.storage.mode !== "storageClass";
+    const volumeSize = cluster.volumeSize ?? platform.storage.size;
     return {
         namespace: platform.namespace,
         cluster,
         names,
         profile,
         storage: platform.storage,
-        volumeSize: cluster.volumeSize ?? platform.storage.size,
+        volumeSize,
         antiAffinity: cluster.antiAffinity ?? (platform.storage.mode === "hostPath" ? "required" : "preferred"),
         needsApiAccess: usesApiDiscovery(cluster.engine, cluster.version, cluster.discovery),
         secrets: {
@@ -48,5 +60,7 @@ export function resolveCluster(platform: PlatformSettings, cluster: ClusterSetti
             admin: { name: names.adminSecret },
         },
         staticVolumes,
+        claimTemplateSize: previous?.claimTemplateSize ?? previous?.volumeSize ?? volumeSize,
+        existingMembers: previous?.replicas ?? 0,
     };
 }

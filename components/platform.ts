@@ -4,19 +4,26 @@ import { BrokerCluster } from "./broker-cluster";
 import { PlatformSettings } from "./config/schema";
 import { resolveCluster } from "./model";
 import { BrokerNamespace } from "./namespace";
+import { PreviousDeployment } from "./day2/previous";
+import { claimStorageClass } from "./builders/storage";
 
 export interface BrokerPlatformArgs {
     /** Validated settings (see `parseSettings` / `loadStackSettings`). */
     settings: PlatformSettings;
+    /** What this stack's last update recorded (`readPreviousDeployment`); undefined on the first. */
+    previous?: PreviousDeployment;
     /** Kubernetes provider; defaults to the ambient one. */
     provider?: k8s.Provider;
 }
 
-/** Per-cluster facts a stack exports. */
+/** Per-cluster facts a stack exports; the next update reads them back for its safety checks. */
 export interface ClusterSummary {
     engine: string;
     version: string;
     replicas: number;
+    storageClass: string;
+    claimTemplateSize: string;
+    volumeSize: string;
     clientHost: string;
     nodeNames: string[];
     managementUrl: string;
@@ -40,7 +47,7 @@ export class BrokerPlatform extends pulumi.ComponentResource {
         for (const cluster of settings.clusters) {
             this.clusters[cluster.name] = new BrokerCluster(
                 cluster.name,
-                { model: resolveCluster(settings, cluster), retainDataOnDelete: settings.retainDataOnDelete, provider, dependsOn: [ns] },
+                { model: resolveCluster(settings, cluster, args.previous?.[cluster.name]), retainDataOnDelete: settings.retainDataOnDelete, provider, dependsOn: [ns] },
                 { parent: this },
             );
         }
@@ -56,6 +63,9 @@ export class BrokerPlatform extends pulumi.ComponentResource {
                 engine: cluster.engine,
                 version: cluster.version,
                 replicas: cluster.replicas,
+                storageClass: claimStorageClass(c.model),
+                claimTemplateSize: c.model.claimTemplateSize,
+                volumeSize: c.model.volumeSize,
                 clientHost: c.clientHost,
                 nodeNames: c.nodeNames,
                 managementUrl: c.managementUrl,

@@ -51,8 +51,26 @@ export function dataClaimTemplate(model: ClusterModel): k8s.types.input.core.v1.
         spec: {
             accessModes: model.storage.accessModes,
             storageClassName: claimStorageClass(model),
-            resources: { requests: { storage: model.volumeSize } },
+            resources: { requests: { storage: model.claimTemplateSize } },
         },
+    };
+}
+
+/**
+ * Claims to grow in place when the volume size went up after the StatefulSet was created (its
+ * template keeps the original size): the existing members' claims, by ordinal. Empty otherwise,
+ * and always for static volumes, whose PV capacity is simply raised.
+ */
+export function claimsToExpand(model: ClusterModel): number[] {
+    if (model.staticVolumes || model.volumeSize === model.claimTemplateSize) return [];
+    return Array.from({ length: Math.min(model.existingMembers, model.cluster.replicas) }, (_, i) => i);
+}
+
+/** Server-side patch of one claim's requested size; the provider expands it, nothing is replaced. */
+export function claimExpansionArgs(model: ClusterModel, ordinal: number): k8s.core.v1.PersistentVolumeClaimPatchArgs {
+    return {
+        metadata: { name: model.names.dataClaim(ordinal), namespace: model.namespace },
+        spec: { resources: { requests: { storage: model.volumeSize } } },
     };
 }
 

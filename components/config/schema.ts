@@ -90,6 +90,8 @@ const classStorage = z.strictObject({
     mode: z.literal("storageClass"),
     /** An existing StorageClass with a dynamic provisioner. */
     className: dnsSubdomain("storage.className"),
+    /** The class has `allowVolumeExpansion: true`: a size increase patches the existing claims. */
+    allowVolumeExpansion: z.boolean().default(false),
     ...storageCommon,
 });
 

@@ -53,7 +53,13 @@ export function unwrapSecrets(value: any, seen: { secrets: number }): any {
 export class RecordingMocks implements pulumi.runtime.Mocks {
     readonly resources: RegisteredResource[] = [];
 
+    /** @param previousOutputs what a StackReference to this stack reads (its last update's outputs). */
+    constructor(private readonly previousOutputs: Record<string, unknown> = {}) {}
+
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
+        if (args.type === "pulumi:pulumi:StackReference") {
+            return { id: args.inputs.name ?? args.name, state: { name: args.inputs.name ?? args.name, outputs: this.previousOutputs, secretOutputNames: [] } };
+        }
         const seen = { secrets: 0 };
         const inputs = unwrapSecrets(args.inputs, seen);
         this.resources.push({ type: args.type, name: args.name, inputs, secretInputs: seen.secrets, options: { provider: args.provider } });

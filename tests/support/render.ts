@@ -36,7 +36,15 @@ const runs = new Map<string, Promise<ProgramRun>>();
  * prefix; values as they would appear in a stack file) and waits for every registration. The
  * program is deterministic under these mocks, so runs with identical config are shared.
  */
-export function runProgram(config: Record<string, unknown>, opts: { stack?: string; preview?: boolean } = {}): Promise<ProgramRun> {
+/** How to run the program: stack name, preview mode, and the outputs of the stack's last update. */
+export interface RunOptions {
+    stack?: string;
+    preview?: boolean;
+    /** Outputs this stack's previous update exported (read back through its self-reference). */
+    previousOutputs?: Record<string, unknown>;
+}
+
+export function runProgram(config: Record<string, unknown>, opts: RunOptions = {}): Promise<ProgramRun> {
     const key = JSON.stringify([config, opts]);
     let run = runs.get(key);
     if (!run) {
@@ -48,9 +56,9 @@ export function runProgram(config: Record<string, unknown>, opts: { stack?: stri
     return run;
 }
 
-async function runProgramOnce(config: Record<string, unknown>, opts: { stack?: string; preview?: boolean }): Promise<ProgramRun> {
-    const mocks = new RecordingMocks();
-    await pulumi.runtime.setMocks(mocks, PROJECT, opts.stack ?? "test", opts.preview ?? false);
+async function runProgramOnce(config: Record<string, unknown>, opts: RunOptions): Promise<ProgramRun> {
+    const mocks = new RecordingMocks(opts.previousOutputs);
+    await pulumi.runtime.setMocks(mocks, PROJECT, opts.stack ?? "test", opts.preview ?? false, "organization");
     const flat: Record<string, string> = {};
     for (const [key, value] of Object.entries(config)) {
         const full = key.includes(":") ? key : `${PROJECT}:${key}`;
@@ -59,7 +67,8 @@ async function runProgramOnce(config: Record<string, unknown>, opts: { stack?: s
     pulumi.runtime.setAllConfig(flat, []);
     const entry = require.resolve(path.join(REPO_ROOT, "index.ts"));
     delete require.cache[entry];
-    const outputs = require(entry) as Record<string, any>;
+    const program = require(entry);
+    const outputs = (typeof program === "function" ? await program() : program) as Record<string, any>;
     await pulumi.runtime.disconnect();
     return { resources: mocks.resources, outputs };
 }

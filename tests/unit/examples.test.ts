@@ -13,7 +13,7 @@ describe("README examples", () => {
         expect(readme).to.include(source.replace('from "../components"', 'from "broker-platform"'));
 
         const mocks = new RecordingMocks();
-        await pulumi.runtime.setMocks(mocks, "payments", "example", false);
+        await pulumi.runtime.setMocks(mocks, "payments", "example", false, "organization");
         pulumi.runtime.setAllConfig({}, []);
         delete require.cache[require.resolve(file)];
         const out = require(file);

@@ -1,0 +1,94 @@
+import { ConfigError } from "../config/load";
+import { PlatformSettings } from "../config/schema";
+import { compareVersions, majorVersion } from "../engines/versions";
+import { PreviousDeployment } from "./previous";
+import { resolveCluster } from "../model";
+import { claimStorageClass } from "../builders/storage";
+import { parseQuantity } from "../config/quantity";
+
+/** Smallest member count that still holds a majority of `current` members. */
+export function majorityOf(current: number): number {
+    return Math.floor(current / 2) + 1;
+}
+
+/**
+ * Changes that are safe in a fresh stack but lose data or membership against running clusters:
+ * scale-down without consent or below a majority, version downgrades, engine swaps, and RabbitMQ
+ * upgrades that skip the 4.0 series. Returns problems in the same `key = value: why` form as
+ * config validation.
+ */
+export function transitionProblems(settings: PlatformSettings, previous: PreviousDeployment | undefined, project: string): string[] {
+    if (!previous) return [];
+    const problems: string[] = [];
+    settings.clusters.forEach((c, i) => {
+        const before = previous[c.name];
+        if (!before) return;
+        const key = (field: string) => `${project}:clusters[${i}].${field}`;
+        if (before.engine !== c.engine) {
+            problems.push(`${key("engine")} = "${c.engine}": cluster ${c.name} runs ${before.engine}; an engine cannot be swapped in place (its volumes hold ${before.engine} data). Use a new cluster name.`);
+            return;
+        }
+        if (c.replicas < before.replicas) {
+            if (!c.allowScaleDown) {
+                problems.push(
+                    `${key("replicas")} = ${c.replicas}: cluster ${c.name} runs ${before.replicas} members; scale-down removes members that may hold queue replicas. ` +
+                        `Drain first (${drainHint(c.engine)}), then set ${key("allowScaleDown")} = true.`,
+                );
+            } else if (c.replicas < majorityOf(before.replicas)) {
+                problems.push(
+                    `${key("replicas")} = ${c.replicas}: cluster ${c.name} runs ${before.replicas} members, and removing more than a minority at once loses the majority ` +
+                        `(quorum queues and Khepri/Raft metadata stop). Scale down to at least ${majorityOf(before.replicas)}, let it settle, then continue.`,
+                );
+            }
+        }
+        problems.push(...storageProblems(settings, i, before, project));
+        const order = compareVersions(c.version, before.version);
+        if (order < 0) {
+            problems.push(`${key("version")} = "${c.version}": cluster ${c.name} runs ${before.version}; downgrades are not supported once nodes have enabled newer feature flags. Restore from a backup into a new cluster instead.`);
+        } else if (order > 0 && c.engine === "rabbitmq" && majorVersion(before.version) === 3 && majorVersion(c.version) === 4 && !c.version.startsWith("4.0.")) {
+            problems.push(`${key("version")} = "${c.version}": cluster ${c.name} runs ${before.version}; upgrade to 4.0.x first (with every feature flag enabled: rabbitmqctl enable_feature_flag all), then to ${c.version}.`);
+        }
+    });
+    return problems;
+}
+
+/** Claims are bound to volumes of one class and size: only growth, and only where it can happen in place. */
+function storageProblems(settings: PlatformSettings, index: number, before: PreviousDeployment[string], project: string): string[] {
+    const c = settings.clusters[index];
+    const key = (field: string) => `${project}:clusters[${index}].${field}`;
+    const model = resolveCluster(settings, c, before);
+    const problems: string[] = [];
+    const storageClass = claimStorageClass(model);
+    if (before.storageClass !== undefined && before.storageClass !== storageClass) {
+        problems.push(
+            `${key("name")} = "${c.name}": its claims were created in storage class ${before.storageClass} and would now ask for ${storageClass}; ` +
+                `existing volumes cannot move between classes. Keep ${settings.storage.mode === "storageClass" ? "storage.className" : "storage.mode"} as it was, or migrate the data into a new cluster.`,
+        );
+        return problems;
+    }
+    const was = parseQuantity(before.volumeSize);
+    const now = parseQuantity(model.volumeSize);
+    if (was === undefined || now === undefined || now === was) return problems;
+    const sizeKey = c.volumeSize !== undefined ? key("volumeSize") : `${project}:storage.size`;
+    if (now < was) {
+        problems.push(`${sizeKey} = "${model.volumeSize}": cluster ${c.name} has ${before.volumeSize} volumes; Kubernetes cannot shrink a volume. Keep ${before.volumeSize} or larger.`);
+    } else if (settings.storage.mode === "storageClass" && !settings.storage.allowVolumeExpansion) {
+        problems.push(
+            `${sizeKey} = "${model.volumeSize}": growing cluster ${c.name}'s ${before.volumeSize} claims needs a class with allowVolumeExpansion: true; ` +
+                `if ${storageClass} has it, set storage.allowVolumeExpansion: true and the claims are expanded in place.`,
+        );
+    }
+    return problems;
+}
+
+function drainHint(engine: string): string {
+    return engine === "rabbitmq"
+        ? "for each member to remove, highest ordinal first: rabbitmq-upgrade drain, move or shrink its quorum queue replicas with rabbitmq-queues, then rabbitmqctl forget_cluster_node after it stops"
+        : "for each member to remove, highest ordinal first: emqx ctl cluster leave on that node";
+}
+
+/** Throws a ConfigError listing every unsafe transition; no resource has been registered yet. */
+export function assertSafeTransitions(settings: PlatformSettings, previous: PreviousDeployment | undefined, project: string): void {
+    const problems = transitionProblems(settings, previous, project);
+    if (problems.length > 0) throw new ConfigError(problems);
+}

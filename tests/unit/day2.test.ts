@@ -1,0 +1,120 @@
+import { expect } from "chai";
+import { ConfigError, majorityOf, parseSettings, transitionProblems } from "../../components";
+import { kubernetesObjects, runProgram } from "../support/render";
+import { all, baseConfig, emqx, find, rabbit } from "../support/fixtures";
+
+const P = "broker-platform";
+const settings = (config: any) => parseSettings(config, P);
+const ran = (replicas: number, version = "4.1.4", extra: Record<string, unknown> = {}) => ({
+    rmq: { engine: "rabbitmq", version, replicas, storageClass: "brokers-rmq-static", claimTemplateSize: "1Gi", volumeSize: "1Gi", ...extra },
+});
+
+describe("day-2 transitions", () => {
+    it("a first deployment has nothing to compare with", () => {
+        expect(transitionProblems(settings(baseConfig({ clusters: [rabbit({ replicas: 1 })] })), undefined, P)).to.deep.equal([]);
+    });
+
+    it("majority of 1..7 members", () => {
+        expect([1, 2, 3, 4, 5, 6, 7].map(majorityOf)).to.deep.equal([1, 2, 2, 3, 3, 4, 4]);
+    });
+
+    it("scale-up and unchanged clusters pass", () => {
+        expect(transitionProblems(settings(baseConfig({ clusters: [rabbit({ replicas: 5 })] })), ran(3), P)).to.deep.equal([]);
+        expect(transitionProblems(settings(baseConfig()), ran(3), P)).to.deep.equal([]);
+    });
+
+    it("refuses scale-down without allowScaleDown, explaining how to drain", () => {
+        const [problem] = transitionProblems(settings(baseConfig({ clusters: [rabbit({ replicas: 2 })] })), ran(3), P);
+        expect(problem).to.match(/^broker-platform:clusters\[0\]\.replicas = 2: cluster rmq runs 3 members/);
+        expect(problem).to.match(/rabbitmq-upgrade drain.*forget_cluster_node/);
+        expect(problem).to.include("allowScaleDown = true");
+    });
+
+    it("allows a consented scale-down that keeps a majority, refuses one below it", () => {
+        expect(transitionProblems(settings(baseConfig({ clusters: [rabbit({ replicas: 3, allowScaleDown: true })] })), ran(5), P)).to.deep.equal([]);
+        const [problem] = transitionProblems(settings(baseConfig({ clusters: [rabbit({ replicas: 2, allowScaleDown: true })] })), ran(5), P);
+        expect(problem).to.match(/at least 3/);
+    });
+
+    it("refuses downgrades and 3.13 → 4.1 jumps; allows 3.13 → 4.0 → 4.1", () => {
+        expect(transitionProblems(settings(baseConfig({ clusters: [rabbit({ version: "4.0.9" })] })), ran(3, "4.1.4"), P)[0]).to.match(/downgrades are not supported/);
+        expect(transitionProblems(settings(baseConfig({ clusters: [rabbit({ version: "4.1.4" })] })), ran(3, "3.13.7"), P)[0]).to.match(/upgrade to 4\.0\.x first.*enable_feature_flag all/);
+        expect(transitionProblems(settings(baseConfig({ clusters: [rabbit({ version: "4.0.9" })] })), ran(3, "3.13.7"), P)).to.deep.equal([]);
+        expect(transitionProblems(settings(baseConfig({ clusters: [rabbit({ version: "4.1.4" })] })), ran(3, "4.0.9"), P)).to.deep.equal([]);
+    });
+
+    it("refuses swapping the engine under a cluster name", () => {
+        const [problem] = transitionProblems(settings(baseConfig({ clusters: [emqx({ name: "rmq" })] })), ran(3), P);
+        expect(problem).to.match(/runs rabbitmq; an engine cannot be swapped/);
+    });
+
+    it("refuses moving claims to another storage class, and shrinking volumes", () => {
+        const moved = transitionProblems(settings(baseConfig({ storage: { mode: "storageClass", className: "ssd", size: "1Gi" } })), ran(3), P);
+        expect(moved[0]).to.match(/created in storage class brokers-rmq-static and would now ask for ssd/);
+        const shrunk = transitionProblems(settings(baseConfig({ clusters: [rabbit({ volumeSize: "512Mi" })] })), ran(3), P);
+        expect(shrunk[0]).to.match(/^broker-platform:clusters\[0\]\.volumeSize = "512Mi": .*cannot shrink/);
+    });
+
+    it("growing dynamically provisioned claims needs a class that allows expansion", () => {
+        const prev = ran(3, "4.1.4", { storageClass: "ssd" });
+        const grow = (allow: boolean) =>
+            transitionProblems(settings(baseConfig({ storage: { mode: "storageClass", className: "ssd", size: "5Gi", allowVolumeExpansion: allow } })), prev, P);
+        expect(grow(false)[0]).to.match(/^broker-platform:storage\.size = "5Gi": .*allowVolumeExpansion: true/);
+        expect(grow(true)).to.deep.equal([]);
+    });
+
+    it("the program stops before registering anything when a transition is unsafe", async () => {
+        let error: unknown;
+        try {
+            await runProgram(baseConfig({ clusters: [rabbit({ replicas: 1 })] }), { stack: "day2-refused", previousOutputs: { clusters: ran(3) } });
+        } catch (e) {
+            error = e;
+        }
+        expect(error).to.be.instanceOf(ConfigError);
+    });
+});
+
+describe("day-2 plans", () => {
+    it("outputs record what the next update compares against", async () => {
+        const run = await runProgram(baseConfig(), { stack: "day2-outputs" });
+        expect(run.outputs.clusters.rmq).to.deep.include({ replicas: 3, version: "4.1.4", engine: "rabbitmq", storageClass: "brokers-rmq-static", claimTemplateSize: "1Gi", volumeSize: "1Gi" });
+    });
+
+    it("scale-up adds PVs for the new ordinals and leaves existing ones as they were", async () => {
+        const before = kubernetesObjects((await runProgram(baseConfig(), { stack: "day2-a" })).resources);
+        const after = kubernetesObjects((await runProgram(baseConfig({ clusters: [rabbit({ replicas: 5 })] }), { stack: "day2-b", previousOutputs: { clusters: ran(3) } })).resources);
+        const pvs = (objs: any[]) => all(objs, "PersistentVolume");
+        expect(pvs(after)).to.have.length(5);
+        expect(pvs(after).slice(0, 3)).to.deep.equal(pvs(before));
+        expect(find(after, "StatefulSet").spec.replicas).to.equal(5);
+    });
+
+    it("a dynamic size increase patches the existing claims and keeps the StatefulSet's template", async () => {
+        const config = baseConfig({ storage: { mode: "storageClass", className: "ssd", size: "5Gi", allowVolumeExpansion: true } });
+        const run = await runProgram(config, { stack: "day2-grow", previousOutputs: { clusters: ran(3, "4.1.4", { storageClass: "ssd" }) } });
+        const patches = run.resources.filter((r) => r.type === "kubernetes:core/v1:PersistentVolumeClaimPatch").map((r) => r.inputs);
+        expect(patches.map((p) => p.metadata.name)).to.deep.equal(["data-rmq-0", "data-rmq-1", "data-rmq-2"]);
+        patches.forEach((p) => expect(p.spec.resources.requests.storage).to.equal("5Gi"));
+        const sts = find(kubernetesObjects(run.resources), "StatefulSet");
+        expect(sts.spec.volumeClaimTemplates[0].spec.resources.requests.storage).to.equal("1Gi");
+        expect(run.outputs.clusters.rmq).to.deep.include({ claimTemplateSize: "1Gi", volumeSize: "5Gi" });
+    });
+
+    it("a static size increase raises PV capacity; claims still fit", async () => {
+        const run = await runProgram(baseConfig({ clusters: [rabbit({ volumeSize: "4Gi" })] }), { stack: "day2-static-grow", previousOutputs: { clusters: ran(3) } });
+        const objects = kubernetesObjects(run.resources);
+        all(objects, "PersistentVolume").forEach((pv) => expect(pv.spec.capacity.storage).to.equal("4Gi"));
+        expect(find(objects, "StatefulSet").spec.volumeClaimTemplates[0].spec.resources.requests.storage).to.equal("1Gi");
+        expect(run.resources.filter((r) => r.type.endsWith("PersistentVolumeClaimPatch"))).to.have.length(0);
+    });
+
+    it("a second run with unchanged config registers exactly the same objects (nothing to update)", async () => {
+        const config = baseConfig({ storage: { mode: "storageClass", className: "ssd" } });
+        const first = await runProgram(config, { stack: "day2-same-1" });
+        // What the engine would hand back: the first run's outputs, as plain values.
+        const recorded = { rmq: { ...first.outputs.clusters.rmq, cookieSecret: "rmq-erlang-cookie", adminSecret: "rmq-admin", connectionUrl: "[secret]" } };
+        const second = await runProgram(config, { stack: "day2-same-2", previousOutputs: { clusters: recorded } });
+        const registered = (run: typeof first) => run.resources.map((r) => [r.type, r.name, r.inputs]);
+        expect(registered(second)).to.deep.equal(registered(first));
+    });
+});
