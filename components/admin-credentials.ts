@@ -17,8 +17,10 @@ export class AdminCredentials extends pulumi.ComponentResource {
 
     constructor(name: string, args: ClusterPartArgs, opts?: pulumi.ComponentResourceOptions) {
         super("broker-platform:index:AdminCredentials", name, {}, opts);
-        const suffix = new random.RandomString(`${name}-user`, { length: 8, special: false, upper: false, numeric: true }, { parent: this });
-        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
+        // Only an explicit generation bump regenerates the credentials.
+        const keepers = { generation: String(args.model.cluster.adminCredentials.generation) };
+        const suffix = new random.RandomString(`${name}-user`, { length: 8, special: false, upper: false, numeric: true, keepers }, { parent: this });
+        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false, keepers }, { parent: this });
         this.username = pulumi.secret(pulumi.interpolate`admin-${suffix.result}`);
         this.password = pulumi.secret(password.result);
         const secret = new k8s.core.v1.Secret(name, adminSecretArgs(args.model, this.username, this.password), childOptions(this, args));

@@ -19,13 +19,21 @@ export class ErlangCookie extends pulumi.ComponentResource {
         super("broker-platform:index:ErlangCookie", name, {}, opts);
         const { model } = args;
         this.secretKey = model.secrets.cookie.key;
-        if (model.cluster.erlangCookie?.existingSecret) {
+        if (model.cluster.erlangCookie.existingSecret) {
             // Adopted from an earlier install (e.g. a Helm release): referenced, never managed.
             this.secretName = pulumi.output(model.secrets.cookie.name);
         } else {
             const cookie = new random.RandomPassword(
                 `${name}-value`,
-                { length: 48, special: false, upper: true, lower: true, numeric: true },
+                {
+                    length: 48,
+                    special: false,
+                    upper: true,
+                    lower: true,
+                    numeric: true,
+                    // Only an explicit generation bump regenerates the cookie.
+                    keepers: { generation: String(model.cluster.erlangCookie.generation) },
+                },
                 { parent: this },
             );
             const secret = new k8s.core.v1.Secret(name, erlangCookieSecretArgs(model, cookie.result), childOptions(this, args));

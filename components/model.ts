@@ -56,7 +56,7 @@ export function resolveCluster(platform: PlatformSettings, cluster: ClusterSetti
         antiAffinity: cluster.antiAffinity ?? (platform.storage.mode === "hostPath" ? "required" : "preferred"),
         needsApiAccess: usesApiDiscovery(cluster.engine, cluster.version, cluster.discovery),
         secrets: {
-            cookie: cluster.erlangCookie?.existingSecret ?? { name: names.erlangCookieSecret, key: COOKIE_KEY },
+            cookie: cluster.erlangCookie.existingSecret ?? { name: names.erlangCookieSecret, key: COOKIE_KEY },
             admin: { name: names.adminSecret },
         },
         staticVolumes,

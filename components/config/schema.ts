@@ -215,8 +215,17 @@ const clusterFields = z.strictObject({
     definitions: definitionsSchema.optional(),
     /** Extra broker settings: rabbitmq.conf keys (RabbitMQ) or EMQX_* environment variables (EMQX). */
     extraConfig: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).default({}),
-    /** Adopt an existing Erlang cookie Secret (migrating a running cluster) instead of generating one. */
-    erlangCookie: z.strictObject({ existingSecret: secretRef }).optional(),
+    /**
+     * The Erlang cookie: adopt an existing Secret (migrating a running cluster), or bump
+     * `generation` to rotate the generated one on purpose (every member must then restart at once).
+     */
+    erlangCookie: z
+        .strictObject({ existingSecret: secretRef.optional(), generation: z.int().min(0, { error: "generation must be a whole number >= 0" }).default(0) })
+        .default({ generation: 0 }),
+    /** Bump `generation` to generate new admin credentials on purpose (see Day-2 operations). */
+    adminCredentials: z
+        .strictObject({ generation: z.int().min(0, { error: "generation must be a whole number >= 0" }).default(0) })
+        .default({ generation: 0 }),
     /** Seconds a pod gets to drain before it is killed. */
     terminationGracePeriodSeconds: z.int().min(10).max(604800).optional(),
     /** Scale-down shrinks the Erlang cluster; refused unless set (see Day-2 operations). */

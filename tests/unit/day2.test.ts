@@ -118,3 +118,48 @@ describe("day-2 plans", () => {
         expect(registered(second)).to.deep.equal(registered(first));
     });
 });
+
+/** Leaf paths whose values differ between two JSON-like values. */
+function changedPaths(a: any, b: any, at = ""): string[] {
+    if (a === b) return [];
+    if (a && b && typeof a === "object" && typeof b === "object" && Array.isArray(a) === Array.isArray(b)) {
+        const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
+        return [...keys].flatMap((k) => changedPaths(a[k], b[k], at ? `${at}.${k}` : k));
+    }
+    return [at];
+}
+
+describe("version upgrades change only what they must", () => {
+    async function objectsFor(cluster: any, stack: string) {
+        const objects = kubernetesObjects((await runProgram(baseConfig({ storage: { mode: "storageClass", className: "ssd" }, clusters: [cluster] }), { stack })).resources);
+        return Object.fromEntries(objects.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+    }
+
+    async function diff(from: any, to: any): Promise<string[]> {
+        const a = await objectsFor(from, `upgrade-from-${from.version}`);
+        const b = await objectsFor(to, `upgrade-to-${to.version}`);
+        return changedPaths(a, b).map((p) => p.replace(/\.env\.\d+\.value$/, ".env[].value"));
+    }
+
+    it("RabbitMQ 3.13 → 4.0: image, version label, the 3.x-only locator setting and the checksum", async () => {
+        const paths = await diff(rabbit({ version: "3.13.7" }), rabbit({ version: "4.0.9" }));
+        expect(paths.filter((p) => !p.endsWith("app.kubernetes.io/version"))).to.have.members([
+            "ConfigMap/rmq-config.data.rabbitmq.conf",
+            "StatefulSet/rmq.spec.template.metadata.annotations.broker-platform/config-checksum",
+            "StatefulSet/rmq.spec.template.spec.containers.0.image",
+            "StatefulSet/rmq.spec.template.spec.initContainers.0.image",
+        ]);
+    });
+
+    it("RabbitMQ 4.0 → 4.1: discovery stops calling the API, so its Role, binding and token go", async () => {
+        const paths = await diff(rabbit({ version: "4.0.9" }), rabbit({ version: "4.1.4" }));
+        expect(paths).to.include.members(["Role/rmq-peer-discovery", "RoleBinding/rmq-peer-discovery", "StatefulSet/rmq.spec.template.spec.automountServiceAccountToken"]);
+        expect(paths.filter((p) => p.startsWith("Service/") || p.startsWith("Secret/") || p.startsWith("PodDisruptionBudget/"))).to.deep.equal([]);
+        expect(paths.some((p) => p.includes("serviceName") || p.includes("selector") || p.includes("volumeClaimTemplates"))).to.equal(false);
+    });
+
+    it("EMQX 5.7 → 5.8: only the image and the version label", async () => {
+        const paths = await diff(emqx({ version: "5.7.2" }), emqx({ version: "5.8.6" }));
+        expect(paths.filter((p) => !p.endsWith("app.kubernetes.io/version"))).to.deep.equal(["StatefulSet/mqtt.spec.template.spec.containers.0.image"]);
+    });
+});

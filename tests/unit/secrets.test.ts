@@ -48,7 +48,18 @@ describe("secrets", () => {
         const after = await generators(baseConfig({ namespace: "other", storage: { mode: "nfs", server: "nfs", basePath: "/e" }, clusters: [rabbit({ replicas: 5, version: "4.2.1", resources: { limits: { memory: "4Gi" } } })] }));
         expect(after).to.deep.equal(before);
         const cookie = before.find((g) => g.name.endsWith("erlang-cookie-value"))!;
-        expect(cookie.inputs).to.deep.include({ length: 48, special: false });
+        expect(cookie.inputs).to.deep.include({ length: 48, special: false, keepers: { generation: "0" } });
+    });
+
+    it("rotation is explicit: bumping a generation changes only that generator's keepers", async () => {
+        const keepers = async (config: any) =>
+            Object.fromEntries((await runProgram(config)).resources.filter((r) => r.type.startsWith("random:")).map((r) => [r.name, r.inputs.keepers?.generation]));
+        expect(await keepers(baseConfig({ clusters: [rabbit({ erlangCookie: { generation: 1 } })] }))).to.deep.equal({
+            "rmq-erlang-cookie-value": "1",
+            "rmq-admin-user": "0",
+            "rmq-admin-password": "0",
+        });
+        expect(await keepers(baseConfig({ clusters: [rabbit({ adminCredentials: { generation: 2 } })] }))).to.deep.include({ "rmq-erlang-cookie-value": "0", "rmq-admin-password": "2" });
     });
 
     it("secrets are immutable objects, so an accidental rotation fails instead of splitting the cluster", async () => {
