@@ -194,6 +194,9 @@ const EQUIVALENT: Record<string, RegExp> = {
     pdb: /disruption/i,
     "deprecated-api": /stable-version|deprecated/i,
     "image-tag": /image-tag|latest-tag/i,
+    resources: /container-resources|requirements/i,
+    "readiness-probe": /probe/i,
+    "selector-matches-template": /selector/i,
 };
 
 function runTool(t: Tool, files: string[]): { ms: number; checks: string[] } {
