@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { AdminCredentials } from "./admin-credentials";
 import { BrokerStorage } from "./broker-storage";
 import { childOptions } from "./common";
-import { configMapArgs, definitionsSecretArgs, rabbitPasswordHash, renderDefinitions } from "./builders/config";
+import { configMapArgs, DEFAULT_DEFINITIONS, definitionsSecretArgs, rabbitPasswordHash, renderDefinitions } from "./builders/config";
 import { managementIngressArgs } from "./builders/ingress";
 import { podDisruptionBudgetArgs } from "./builders/pdb";
 import { clientServiceArgs, headlessServiceArgs } from "./builders/services";
@@ -55,8 +55,8 @@ export class BrokerCluster extends pulumi.ComponentResource {
         if (Object.keys(profile.configFiles).length > 0) {
             podInputs.push(new k8s.core.v1.ConfigMap(`${name}-config`, configMapArgs(model), childOptions(this, args)));
         }
-        if (cluster.engine === "rabbitmq" && cluster.definitions) {
-            const definitions = cluster.definitions;
+        if (cluster.engine === "rabbitmq") {
+            const definitions = cluster.definitions ?? DEFAULT_DEFINITIONS;
             const salt = new random.RandomBytes(`${name}-password-salt`, { length: 4 }, { parent: this });
             const json = pulumi
                 .all([admin.username, admin.password, salt.base64])

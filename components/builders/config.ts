@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { ClusterModel } from "../model";
-import { DEFAULT_USER_CONF, DEFINITIONS_JSON, renderDefaultUserConf } from "../engines/rabbitmq";
+import { DEFINITIONS_JSON } from "../engines/rabbitmq";
 import { objectMeta } from "./meta";
 import { DefinitionsSettings } from "../config/schema";
 import { createHash } from "crypto";
@@ -21,13 +21,9 @@ export function erlangCookieSecretArgs(model: ClusterModel, cookie: pulumi.Input
     };
 }
 
-/** Admin credentials, plus the RabbitMQ conf.d snippet that sets them as the default user. */
+/** Admin credentials: RabbitMQ's administrator (through the definitions), EMQX's dashboard admin. */
 export function adminSecretArgs(model: ClusterModel, username: pulumi.Input<string>, password: pulumi.Input<string>): k8s.core.v1.SecretArgs {
-    const data: Record<string, pulumi.Input<string>> = { username, password };
-    if (model.cluster.engine === "rabbitmq") {
-        data[DEFAULT_USER_CONF] = pulumi.secret(pulumi.all([username, password]).apply(([u, p]) => renderDefaultUserConf(u, p)));
-    }
-    return { metadata: objectMeta(model, model.names.adminSecret), type: "Opaque", immutable: true, stringData: data };
+    return { metadata: objectMeta(model, model.names.adminSecret), type: "Opaque", immutable: true, stringData: { username, password } };
 }
 
 /**
@@ -39,9 +35,14 @@ export function rabbitPasswordHash(password: string, salt: Buffer): string {
     return Buffer.concat([salt, digest]).toString("base64");
 }
 
+/** What a RabbitMQ cluster imports when the stack declares no definitions: the default vhost. */
+export const DEFAULT_DEFINITIONS: DefinitionsSettings = { vhosts: ["/"], policies: [], queues: [], exchanges: [], bindings: [] };
+
 /**
- * RabbitMQ definitions imported at boot. Importing definitions skips the default user, so the
- * admin user is part of them, with full permissions on every declared vhost.
+ * RabbitMQ definitions, imported on every boot. The admin user is part of them (with full
+ * permissions on every declared vhost), so its password always matches the admin Secret: after a
+ * rotation, and after `destroy` + `up` on retained volumes, where a default user would keep the
+ * old password.
  */
 export function renderDefinitions(defs: DefinitionsSettings, username: string, passwordHash: string): string {
     const vhosts = [...new Set(["/", ...defs.vhosts])];

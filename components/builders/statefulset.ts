@@ -25,7 +25,7 @@ export function podAntiAffinity(model: ClusterModel): k8s.types.input.core.v1.Po
 
 export function statefulSetArgs(model: ClusterModel): k8s.apps.v1.StatefulSetArgs {
     const { names, profile, cluster, namespace } = model;
-    const { volumes, mounts, initContainers } = profile.volumes(names, model.secrets, cluster.definitions !== undefined);
+    const { volumes, mounts, initContainers } = profile.volumes(names, model.secrets);
     const permissions = volumePermissionsInitContainer(model, profile.image);
     const podLabels = { ...names.commonLabels, [LABEL_VERSION]: cluster.version };
     return {

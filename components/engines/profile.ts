@@ -35,7 +35,7 @@ export interface EngineProfile {
     /** Container environment; `$(VAR)` references only to variables defined earlier in the list. */
     env(names: ClusterNames, secrets: SecretRefs): EnvVar[];
     /** Volumes and mounts for config, cookie and definitions, beyond the data volume. */
-    volumes(names: ClusterNames, secrets: SecretRefs, hasDefinitions: boolean): {
+    volumes(names: ClusterNames, secrets: SecretRefs): {
         volumes: k8s.types.input.core.v1.Volume[];
         mounts: k8s.types.input.core.v1.VolumeMount[];
         initContainers: k8s.types.input.core.v1.Container[];

@@ -10,7 +10,6 @@ const COOKIE_MOUNT = "/run/erlang-cookie";
 /** File names inside the ConfigMap / Secrets; the projected config volume lays them out. */
 export const RABBITMQ_CONF = "rabbitmq.conf";
 export const ENABLED_PLUGINS = "enabled_plugins";
-export const DEFAULT_USER_CONF = "default_user.conf";
 export const DEFINITIONS_JSON = "definitions.json";
 
 const BASE_PLUGINS = ["rabbitmq_management", "rabbitmq_prometheus", "rabbitmq_peer_discovery_k8s"];
@@ -32,7 +31,7 @@ export function peerDiscoveryConf(names: ClusterNames, version: string, clusterD
 }
 
 /** Renders rabbitmq.conf: clustering, listeners, memory sizing, definitions and extra settings. */
-export function renderRabbitmqConf(cluster: ClusterSettings, names: ClusterNames, clusterDomain: string, hasDefinitions: boolean): string {
+export function renderRabbitmqConf(cluster: ClusterSettings, names: ClusterNames, clusterDomain: string): string {
     const lines = [
         `cluster_name = ${cluster.name}`,
         ...peerDiscoveryConf(names, cluster.version, clusterDomain),
@@ -48,7 +47,8 @@ export function renderRabbitmqConf(cluster: ClusterSettings, names: ClusterNames
         "log.file = false",
     ];
     if (compareVersions(cluster.version, "4.0.0") < 0) lines.push("queue_master_locator = min-masters");
-    if (hasDefinitions) lines.push(`load_definitions = ${CONFIG_DIR}/${DEFINITIONS_JSON}`);
+    // Imported on every boot: the admin user in it follows the Secret, even on retained data.
+    lines.push(`load_definitions = ${CONFIG_DIR}/${DEFINITIONS_JSON}`);
     for (const [key, value] of Object.entries(cluster.extraConfig)) lines.push(`${key} = ${value}`);
     return `${lines.join("\n")}\n`;
 }
@@ -58,13 +58,7 @@ export function renderEnabledPlugins(cluster: ClusterSettings): string {
     return `[${plugins.join(",")}].\n`;
 }
 
-/** conf.d snippet with the admin user; lives in the admin Secret, never in a ConfigMap. */
-export function renderDefaultUserConf(username: string, password: string): string {
-    return `default_user = ${username}\ndefault_pass = ${password}\n`;
-}
-
 export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, clusterDomain: string): EngineProfile {
-    const hasDefinitions = cluster.definitions !== undefined;
     const grace = cluster.terminationGracePeriodSeconds ?? 600;
     const drainTimeout = Math.max(grace - 30, 10);
     // Waiting for quorum+1 on a cluster of one or two would wait forever.
@@ -81,7 +75,7 @@ export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, c
             { name: "cluster-rpc", port: 25672, audience: "peer" },
         ],
         configFiles: {
-            [RABBITMQ_CONF]: renderRabbitmqConf(cluster, names, clusterDomain, hasDefinitions),
+            [RABBITMQ_CONF]: renderRabbitmqConf(cluster, names, clusterDomain),
             [ENABLED_PLUGINS]: renderEnabledPlugins(cluster),
         },
         env: (n: ClusterNames) => [
@@ -92,7 +86,7 @@ export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, c
             { name: "RABBITMQ_CONFIG_FILES", value: `${CONFIG_DIR}/conf.d` },
             { name: "RABBITMQ_ENABLED_PLUGINS_FILE", value: `${CONFIG_DIR}/${ENABLED_PLUGINS}` },
         ],
-        volumes: (n: ClusterNames, secrets: SecretRefs, withDefinitions: boolean) => ({
+        volumes: (n: ClusterNames, secrets: SecretRefs) => ({
             volumes: [
                 {
                     name: "config",
@@ -108,8 +102,7 @@ export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, c
                                     ],
                                 },
                             },
-                            { secret: { name: secrets.admin.name, items: [{ key: DEFAULT_USER_CONF, path: `conf.d/20-${DEFAULT_USER_CONF}` }] } },
-                            ...(withDefinitions ? [{ secret: { name: n.definitionsSecret, items: [{ key: DEFINITIONS_JSON, path: DEFINITIONS_JSON }] } }] : []),
+                            { secret: { name: n.definitionsSecret, items: [{ key: DEFINITIONS_JSON, path: DEFINITIONS_JSON }] } },
                         ],
                     },
                 },

@@ -53,7 +53,7 @@ describe("secrets", () => {
 
     it("rotation is explicit: bumping a generation changes only that generator's keepers", async () => {
         const keepers = async (config: any) =>
-            Object.fromEntries((await runProgram(config)).resources.filter((r) => r.type.startsWith("random:")).map((r) => [r.name, r.inputs.keepers?.generation]));
+            Object.fromEntries((await runProgram(config)).resources.filter((r) => r.type.startsWith("random:") && r.inputs.keepers).map((r) => [r.name, r.inputs.keepers.generation]));
         expect(await keepers(baseConfig({ clusters: [rabbit({ erlangCookie: { generation: 1 } })] }))).to.deep.equal({
             "rmq-erlang-cookie-value": "1",
             "rmq-admin-user": "0",
@@ -87,7 +87,17 @@ describe("secrets", () => {
         expect(defs.vhosts.map((v: any) => v.name)).to.deep.equal(["/", "orders"]);
         expect(defs.permissions.map((p: any) => p.vhost)).to.deep.equal(["/", "orders"]);
         expect(defs.queues[0]).to.deep.include({ name: "q1", vhost: "orders", durable: true, arguments: { "x-queue-type": "quorum" } });
-        expect(admin["default_user.conf"]).to.equal(`default_user = ${admin.username}\ndefault_pass = ${admin.password}\n`);
+        expect(Object.keys(admin).sort()).to.deep.equal(["password", "username"]);
+    });
+
+    it("RabbitMQ without declared definitions still imports the admin user on every boot", async () => {
+        const run = await runProgram(baseConfig());
+        const defs = JSON.parse(run.resources.find((r) => r.name === "rmq-definitions")!.inputs.stringData["definitions.json"]);
+        expect(defs.users).to.have.length(1);
+        expect(defs.vhosts).to.deep.equal([{ name: "/" }]);
+        const conf = kubernetesObjects(run.resources).find((o) => o.kind === "ConfigMap")!.data["rabbitmq.conf"];
+        expect(conf).to.include("load_definitions = /etc/rabbitmq/definitions.json");
+        expect(conf).not.to.match(/default_(user|pass)/);
     });
 });
 
