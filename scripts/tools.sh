@@ -133,7 +133,7 @@ build_from_module_source() { # group
 	srcdir="$(printf '%s' "$json" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')"
 	if [ -z "$srcdir" ] || [ ! -d "$srcdir" ]; then
 		printf '%s\n' "$json" >"$log"
-		LAST_REASON="the Go module proxy did not serve $MODULE@$VERSION: $(printf '%s' "$json" | sed -n 's/^[[:space:]]*"Error": "\(.*\)",*$/\1/p' | head -c 400)"
+		LAST_REASON="the Go module proxy did not serve $MODULE@$VERSION: $(printf '%s' "$json" | sed -n 's/^[[:space:]]*"Error": "\(.*\)",*$/\1/p' | sed 's/\\n\\t/ /g' | head -c 400)"
 		return 1
 	fi
 	tmp="$(mktemp -d)"

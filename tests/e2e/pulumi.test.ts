@@ -44,8 +44,10 @@ describe("e2e: pulumi up on a local control plane", function () {
     let k: LocalCluster;
 
     before(function () {
-        // Every tool the engine needs; a missing one fails here, loudly, with the reason.
-        ensureTools(["pulumi", "language-nodejs", "provider-kubernetes", "provider-random", "cluster"]);
+        // Every tool `pulumi up` needs; a missing one fails here, loudly, with the reason.
+        // (The program runs in the SDK's own language runtime, as an inline program of the
+        // Automation API; the policy pack needs the nodejs language host, checked below.)
+        ensureTools(["pulumi", "provider-kubernetes", "provider-random", "cluster"]);
         k = LocalCluster.start("pulumi", 3);
     });
 
@@ -109,6 +111,7 @@ describe("e2e: pulumi up on a local control plane", function () {
             });
 
             it("preview with the policy pack passes", async function () {
+                ensureTools(["language-nodejs"]);
                 const r = await e.stack.preview({ policyPacks: [POLICY_PACK], color: "never" });
                 expect(r.stdout).to.not.match(/mandatory/i);
             });
@@ -127,6 +130,7 @@ describe("e2e: pulumi up on a local control plane", function () {
 
     describe("a deliberately broken program", function () {
         it("preview with the policy pack fails with a mandatory violation", async function () {
+            ensureTools(["language-nodejs"]);
             const fixture = path.join(__dirname, "fixtures", "broken-cookie");
             const e = await engineStack(k, fixture, "broken");
             let failure: unknown;
