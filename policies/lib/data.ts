@@ -1,10 +1,16 @@
 /** Where a broker keeps its state, and which volumes back it. */
-import { hasRuntimePart } from "./env";
 import { Broker } from "./model";
 import { rec, recs, str } from "./util";
 
 const DATA_DIRS: Record<Broker["engine"], string[]> = {
-    rabbitmq: ["/var/lib/rabbitmq", "/var/lib/rabbitmq/mnesia", "/bitnami/rabbitmq/mnesia", "/bitnami/rabbitmq", "/opt/bitnami/rabbitmq/var/lib/rabbitmq"],
+    rabbitmq: [
+        "/var/lib/rabbitmq",
+        "/var/lib/rabbitmq/mnesia",
+        "/bitnami/rabbitmq/mnesia",
+        "/bitnami/rabbitmq",
+        "/opt/bitnami/rabbitmq/var/lib/rabbitmq",
+        "/opt/bitnami/rabbitmq/.rabbitmq/mnesia",
+    ],
     emqx: ["/opt/emqx/data", "/opt/emqx/data/mnesia", "/bitnami/emqx/data", "/bitnami/emqx"],
 };
 const DATA_ENV: Record<Broker["engine"], string[]> = {
@@ -12,13 +18,32 @@ const DATA_ENV: Record<Broker["engine"], string[]> = {
     emqx: ["EMQX_NODE__DATA_DIR"],
 };
 
+/**
+ * The directory part of a data-dir setting that is fixed in the manifest: Bitnami's
+ * `/opt/bitnami/rabbitmq/.rabbitmq/mnesia/$(RABBITMQ_NODE_NAME)` lives under `…/mnesia`.
+ */
+function literalDir(value: string): string | undefined {
+    if (!value.startsWith("/")) return undefined;
+    let dir = value;
+    const cut = value.search(/\u0001|\$\(/);
+    if (cut >= 0) dir = value.slice(0, cut).replace(/\/[^/]*$/, "");
+    dir = dir.replace(/\/+$/, "");
+    return dir.length > 0 ? dir : undefined;
+}
+
+/**
+ * Where the broker keeps its state. An explicit data-dir setting replaces the image defaults (else
+ * a writable scratch mount at a default path, like Bitnami's emptyDir at
+ * `/opt/bitnami/rabbitmq/var/lib/rabbitmq`, would count as the data mount).
+ */
 export function dataDirs(b: Broker): string[] {
-    const dirs = [...DATA_DIRS[b.engine]];
+    const explicit: string[] = [];
     for (const n of DATA_ENV[b.engine]) {
         const v = b.env.vars.get(n)?.value;
-        if (v && v.startsWith("/") && !hasRuntimePart(v)) dirs.push(v.replace(/\/+$/, ""));
+        const dir = v === undefined ? undefined : literalDir(v);
+        if (dir) explicit.push(dir);
     }
-    return dirs;
+    return explicit.length > 0 ? explicit : [...DATA_DIRS[b.engine]];
 }
 
 export interface DataMount {

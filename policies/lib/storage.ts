@@ -123,13 +123,24 @@ function claimRequestText(claim: Claim): string {
     return scalar(path(claim.object, "spec", "resources", "requests", "storage")) ?? "size";
 }
 
-/** The class has no dynamic provisioner: a no-provisioner StorageClass, or static PVs and no StorageClass object. */
+/**
+ * A PV a provisioner created for a claim (`kubectl get pv -o yaml` output): its reclaim policy is
+ * the StorageClass's, and its presence says nothing about how many volumes the class can supply.
+ */
+export function isDynamicallyProvisioned(pv: K8sObject): boolean {
+    return annotationsOf(pv)["pv.kubernetes.io/provisioned-by"] !== undefined;
+}
+
+/**
+ * The class has no dynamic provisioner: a no-provisioner StorageClass, or (no StorageClass object
+ * among the inputs) hand-made PVs of that class. PVs a provisioner created prove the opposite.
+ */
 export function isStaticClass(cls: string | undefined, model: Model): boolean {
     if (cls === undefined) return false;
     const sc = model.ofKind("StorageClass").find((s) => nameOf(s) === cls);
     if (sc) return str(sc.provisioner) === "kubernetes.io/no-provisioner";
-    if (cls === "") return model.ofKind("PersistentVolume").some((pv) => pvClass(pv) === "");
-    return model.ofKind("PersistentVolume").some((pv) => pvClass(pv) === cls);
+    const pvs = model.ofKind("PersistentVolume").filter((pv) => pvClass(pv) === cls);
+    return pvs.length > 0 && !pvs.some(isDynamicallyProvisioned);
 }
 
 export function isHostLocalPV(pv: K8sObject): boolean {

@@ -13,6 +13,16 @@ import { nameOf, namespaceOf, rec, recs, str } from "../lib/util";
 const SECRET_ENV = /(^|_)(PASS|PASSWORD|PASSWD|PWD|SECRET|TOKEN|API_KEY)$/i;
 const SECRET_CONF_KEY = /(^|[._])(default_pass|pass|password|passwd|secret|secret_key|api_key)$/i;
 const IGNORED_VALUE = /^\s*$|^\$\{.*\}$|^\$\(.*\)$/;
+/**
+ * Switches whose names end like a credential (Bitnami's `RABBITMQ_SECURE_PASSWORD: "yes"`,
+ * `*_PASSWORD_ENABLED`-style flags) and file paths: no secret is disclosed by these values.
+ */
+const NOT_A_SECRET_VALUE = /^\s*(yes|no|true|false|on|off|enabled?|disabled?|0|1)\s*$|^\/[^\s]*$/i;
+/**
+ * Placeholder that Bitnami's RabbitMQ image overwrites with `RABBITMQ_PASSWORD` at boot; only a
+ * placeholder when that password env itself comes from a Secret.
+ */
+const BOOT_PLACEHOLDER = "CHANGEME";
 
 /** ConfigMaps a broker reads: mounted, envFrom'd or referenced by configMapKeyRef. */
 function configMapsOf(b: Broker, model: Model): Set<K8sObject> {
@@ -37,11 +47,21 @@ function looksLikeBrokerConfig(cm: K8sObject): boolean {
     return Object.keys(objectData(cm)).some((k) => /^(rabbitmq\.conf|rabbitmq-env\.conf|emqx\.conf|definitions\.json)$|^EMQX_|^RABBITMQ_/.test(k));
 }
 
-function scanConfigMap(cm: K8sObject): Finding[] {
+/** Whether a value is something other than a secret (empty, a `${…}`/`$(…)` reference, a flag, a path). */
+function notASecret(value: string): boolean {
+    return IGNORED_VALUE.test(value) || NOT_A_SECRET_VALUE.test(value);
+}
+
+/** The broker container's password env comes from a Secret (what a boot-time placeholder is replaced with). */
+function passwordFromSecret(b: Broker): boolean {
+    return [...b.env.vars.values()].some((v) => /(^|_)(PASS|PASSWORD)$/.test(v.name) && (v.source === "secretKeyRef" || v.source === "secretEnvFrom"));
+}
+
+function scanConfigMap(cm: K8sObject, placeholderReplaced: boolean): Finding[] {
     const out: Finding[] = [];
     const name = nameOf(cm);
     for (const [key, text] of Object.entries(objectData(cm))) {
-        if (SECRET_ENV.test(key) && !/_FILE$/.test(key) && !IGNORED_VALUE.test(text)) {
+        if (SECRET_ENV.test(key) && !/_FILE$/.test(key) && !notASecret(text)) {
             out.push(finding(cm, `ConfigMap ${name} holds a credential in key ${key}; move it to a Secret`));
             continue;
         }
@@ -50,9 +70,9 @@ function scanConfigMap(cm: K8sObject): Finding[] {
             continue;
         }
         for (const e of parseConf(text)) {
-            if (SECRET_CONF_KEY.test(e.key) && !IGNORED_VALUE.test(e.value)) {
-                out.push(finding(cm, `ConfigMap ${name} key ${key} line ${e.line} sets ${e.key} in clear text; put this file in a Secret (or use a password hash / env from a Secret)`));
-            }
+            if (!SECRET_CONF_KEY.test(e.key) || notASecret(e.value)) continue;
+            if (placeholderReplaced && e.value === BOOT_PLACEHOLDER) continue;
+            out.push(finding(cm, `ConfigMap ${name} key ${key} line ${e.line} sets ${e.key} in clear text; put this file in a Secret (or use a password hash / env from a Secret)`));
         }
     }
     return out;
@@ -65,7 +85,7 @@ function scanEnv(b: Broker, model: Model): Finding[] {
         for (const v of env.vars.values()) {
             if (!SECRET_ENV.test(v.name) || /_FILE$/.test(v.name) || /COOKIE$/.test(v.name)) continue;
             if (v.source !== "literal" && v.source !== "configMapKeyRef") continue;
-            if (IGNORED_VALUE.test(v.value) || hasRuntimePart(v.value)) continue;
+            if (notASecret(v.value) || hasRuntimePart(v.value)) continue;
             out.push(finding(b.object, `container ${str(c.name) ?? "?"} sets ${v.name} to a literal value${v.source === "configMapKeyRef" ? ` from ConfigMap ${v.ref}` : ""}; use valueFrom.secretKeyRef`));
         }
     }
@@ -81,14 +101,20 @@ export const credentials: Rule = {
         const model = buildModel(objects);
         const out: Finding[] = [];
         const cms = new Map<string, K8sObject>();
+        // ConfigMaps whose placeholder password a reading broker replaces from a Secret at boot.
+        const replaced = new Set<K8sObject>();
         for (const b of model.brokers) {
-            for (const cm of configMapsOf(b, model)) cms.set(`${namespaceOf(cm)}/${nameOf(cm)}`, cm);
+            const fromSecret = passwordFromSecret(b);
+            for (const cm of configMapsOf(b, model)) {
+                cms.set(`${namespaceOf(cm)}/${nameOf(cm)}`, cm);
+                if (fromSecret) replaced.add(cm);
+            }
             out.push(...scanEnv(b, model));
         }
         for (const cm of model.ofKind("ConfigMap")) {
             if (looksLikeBrokerConfig(cm)) cms.set(`${namespaceOf(cm)}/${nameOf(cm)}`, cm);
         }
-        for (const cm of cms.values()) out.push(...scanConfigMap(cm));
+        for (const cm of cms.values()) out.push(...scanConfigMap(cm, replaced.has(cm)));
         return out;
     },
 };

@@ -12,10 +12,18 @@ import { apiVersionOf, arr, groupOf, kindOf, nameOf, namespaceOf, rec, recs, sca
 
 const RBAC = "rbac.authorization.k8s.io";
 
-function subjectIsSA(subject: Record<string, any>, sa: string, ns: string): boolean {
+/**
+ * Whether a binding subject is the pod's ServiceAccount. In a RoleBinding a ServiceAccount subject
+ * without a namespace means the binding's own namespace (the authorizer defaults it; Bitnami's
+ * charts rely on this); a ClusterRoleBinding must spell it out.
+ */
+function subjectIsSA(subject: Record<string, any>, sa: string, ns: string, binding: K8sObject): boolean {
     const kind = str(subject.kind);
     const name = str(subject.name);
-    if (kind === "ServiceAccount") return name === sa && str(subject.namespace) === ns;
+    if (kind === "ServiceAccount") {
+        const subjectNs = str(subject.namespace) || (kindOf(binding) === "RoleBinding" ? namespaceOf(binding) : undefined);
+        return name === sa && subjectNs === ns;
+    }
     if (kind === "User") return name === `system:serviceaccount:${ns}:${sa}`;
     if (kind === "Group") return name === "system:serviceaccounts" || name === `system:serviceaccounts:${ns}`;
     return false;
@@ -59,11 +67,11 @@ function check(b: Broker, model: Model): Finding[] {
     const bindings = [...model.ofKind("RoleBinding").filter((rb) => namespaceOf(rb) === ns), ...model.ofKind("ClusterRoleBinding")];
     for (const rb of bindings) {
         const subjects = recs(rb.subjects);
-        const forSA = subjects.filter((s) => subjectIsSA(s, sa, ns));
+        const forSA = subjects.filter((s) => subjectIsSA(s, sa, ns, rb));
         const nearMiss = subjects.filter((s) => str(s.kind) === "ServiceAccount" && str(s.name) === sa && !forSA.includes(s));
         const id = `${kindOf(rb)} ${nameOf(rb)}`;
         if (forSA.length === 0) {
-            if (nearMiss.length > 0) problems.push(`${id} names ServiceAccount ${sa} without namespace ${ns} in its subject`);
+            if (nearMiss.length > 0) problems.push(`${id} names ServiceAccount ${sa} with namespace ${str(nearMiss[0].namespace) ?? "<none>"} instead of ${ns} in its subject`);
             continue;
         }
         if (groupOf(rb) !== RBAC) {

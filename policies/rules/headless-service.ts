@@ -6,6 +6,7 @@
  */
 import { z } from "zod";
 import { buildModel, Broker, Model } from "../lib/model";
+import { discoveryOf } from "../lib/discovery";
 import { finding, Rule } from "../lib/rule";
 import { serviceSelectorMatches } from "../lib/selectors";
 import { Finding, K8sObject } from "../lib/types";
@@ -20,6 +21,11 @@ const options = z.strictObject({
      * `{app}` (label `app.kubernetes.io/name`); `*` matches anything. `["*"]` turns the convention off.
      */
     naming: z.array(z.string().min(1)).min(1).default(DEFAULT_HEADLESS_NAMING),
+    /**
+     * Report a name outside the convention as mandatory. Off by default: a differently named Service
+     * that is headless and selects the pods works (the other findings catch the ones that do not).
+     */
+    strictNaming: z.boolean().default(false),
 });
 export type HeadlessServiceOptions = z.infer<typeof options>;
 
@@ -52,7 +58,20 @@ export function findService(model: Model, namespace: string, name: string): K8sO
     return model.lookup("Service", namespace, name);
 }
 
+/**
+ * A single node with no peer discovery configured never looks anyone up: its own long name resolves
+ * through the /etc/hosts entry the kubelet writes, so the governing Service is only hygiene.
+ */
+function standalone(b: Broker): boolean {
+    return b.replicas < 2 && !b.replicasInvalid && discoveryOf(b).mechanism === undefined;
+}
+
 function checkStatefulSet(b: Broker, model: Model, opts: HeadlessServiceOptions): Finding[] {
+    const findings = checkGoverningService(b, model, opts);
+    return standalone(b) ? findings.map((f) => ({ ...f, advisory: true })) : findings;
+}
+
+function checkGoverningService(b: Broker, model: Model, opts: HeadlessServiceOptions): Finding[] {
     const out: Finding[] = [];
     const o = b.object;
     const svcName = b.serviceName;
@@ -94,7 +113,7 @@ function checkStatefulSet(b: Broker, model: Model, opts: HeadlessServiceOptions)
         }
     }
     if (!opts.naming.some((p) => namingMatches(p, svcName, b))) {
-        out.push(finding(o, `headless Service name ${svcName} does not follow the naming convention for StatefulSet ${b.name} (accepted: ${opts.naming.join(", ")})`));
+        out.push(finding(o, `headless Service name ${svcName} does not follow the naming convention for StatefulSet ${b.name} (accepted: ${opts.naming.join(", ")})`, !opts.strictNaming));
     }
     return out;
 }

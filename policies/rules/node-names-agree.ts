@@ -11,7 +11,7 @@ import { Broker, buildModel, Model } from "../lib/model";
 import { finding, noOptions, Rule } from "../lib/rule";
 import { serviceSelectorMatches } from "../lib/selectors";
 import { Finding } from "../lib/types";
-import { hasExplicitNamespace, path } from "../lib/util";
+import { hasExplicitNamespace, nameOf, namespaceOf, path } from "../lib/util";
 
 const UNRESOLVED = /\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/;
 
@@ -43,7 +43,7 @@ function checkRef(b: Broker, ref: NameRef, t: Target, model: Model, addressType:
     };
     const svc = (label: string | undefined, what: string) => {
         if (t.service && literal(label) && label !== t.service) {
-            problems.push(`${ref.setting}=${shown} names ${label} as the ${what}, but the pods' DNS records live under the headless Service ${t.service} (serviceName): peers resolve to nxdomain`);
+            problems.push(`${ref.setting}=${shown} names ${label} as the ${what}, but the pods' DNS records live under the headless Service ${t.service} (${t.service === b.serviceName ? "serviceName" : "the one selecting the pods"}): peers resolve to nxdomain`);
         }
     };
     switch (ref.kind) {
@@ -143,11 +143,24 @@ function usesLongNames(b: Broker): boolean {
     return b.files.some((f) => /rabbitmq-env\.conf$/.test(f.path) && /^\s*(RABBITMQ_)?USE_LONGNAME\s*=\s*"?true/m.test(f.text));
 }
 
+/**
+ * The Service whose name the settings must spell. Normally `serviceName`; when that names no Service
+ * but exactly one headless Service among the inputs selects the pods, `serviceName` is the typo
+ * (headless-service reports it) and the settings are held against the Service that exists.
+ */
+function governingService(b: Broker, model: Model): string | undefined {
+    if (!b.serviceName || model.lookup("Service", b.namespace, b.serviceName)) return b.serviceName;
+    const selecting = model
+        .ofKind("Service")
+        .filter((s) => namespaceOf(s) === b.namespace && path(s, "spec", "clusterIP") === "None" && serviceSelectorMatches(path(s, "spec", "selector"), b.podLabels));
+    return selecting.length === 1 ? nameOf(selecting[0]) : b.serviceName;
+}
+
 function checkBroker(b: Broker, model: Model): Finding[] {
     const out: Finding[] = [];
     const d = discoveryOf(b);
     const t: Target = {
-        service: b.serviceName,
+        service: governingService(b, model),
         namespace: b.namespace,
         explicitNs: hasExplicitNamespace(b.object),
         statefulSet: b.kind === "StatefulSet" || b.kind === "PetSet",

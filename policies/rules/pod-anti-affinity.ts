@@ -1,6 +1,7 @@
 /**
  * pod-anti-affinity: a broker with 2+ replicas carries a podAntiAffinity term on
- * `kubernetes.io/hostname` whose selector matches its own pods. The term must be `required…` when
+ * `kubernetes.io/hostname` (or a zone/region key, whose domains hold whole nodes) whose selector
+ * matches its own pods; a topology spread constraint counts as a preferred term. The term must be `required…` when
  * the data lives on hostPath/local volumes (two replicas on one node would share or lose a disk);
  * `preferred…` is enough otherwise unless `alwaysRequire` is set.
  */
@@ -20,10 +21,20 @@ const options = z.strictObject({
 export type PodAntiAffinityOptions = z.infer<typeof options>;
 
 const HOSTNAME = "kubernetes.io/hostname";
+/**
+ * Topology keys whose domains each contain whole nodes: pods kept apart per zone are also on
+ * different machines (the cluster-operator's default spread is per zone).
+ */
+const NODE_OR_COARSER = new Set([HOSTNAME, "topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone", "topology.kubernetes.io/region"]);
+
+function spreadsNodes(topologyKey: unknown): boolean {
+    const k = str(topologyKey);
+    return k !== undefined && NODE_OR_COARSER.has(k);
+}
 
 function termSpreadsOwnPods(term: unknown, b: Broker): boolean {
     const t = rec(term);
-    if (!t || str(t.topologyKey) !== HOSTNAME) return false;
+    if (!t || !spreadsNodes(t.topologyKey)) return false;
     const namespaces = arr(t.namespaces);
     if (namespaces.length > 0 && !namespaces.includes(b.namespace)) return false;
     return labelSelectorMatches(t.labelSelector, b.podLabels);
@@ -44,7 +55,7 @@ function check(b: Broker, model: Model, opts: PodAntiAffinityOptions): Finding[]
     const required = arr(anti.requiredDuringSchedulingIgnoredDuringExecution).some((t) => termSpreadsOwnPods(t, b));
     const preferred = recs(anti.preferredDuringSchedulingIgnoredDuringExecution).some((w) => termSpreadsOwnPods(w.podAffinityTerm, b));
     const spread = recs(b.podSpec.topologySpreadConstraints).some(
-        (c) => str(c.topologyKey) === HOSTNAME && labelSelectorMatches(c.labelSelector, b.podLabels),
+        (c) => spreadsNodes(c.topologyKey) && labelSelectorMatches(c.labelSelector, b.podLabels),
     );
     const local = dataOnNodeLocalStorage(b, model);
     const mustRequire = opts.alwaysRequire || local;

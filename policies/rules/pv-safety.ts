@@ -8,7 +8,7 @@
  */
 import { buildModel, Model } from "../lib/model";
 import { finding, noOptions, Rule } from "../lib/rule";
-import { brokerClaims, candidatePVs, Claim, isStaticClass, pinnedNode, pvClass, pvShortfall } from "../lib/storage";
+import { brokerClaims, candidatePVs, Claim, isDynamicallyProvisioned, isStaticClass, pinnedNode, pvClass, pvShortfall } from "../lib/storage";
 import { Finding, K8sObject } from "../lib/types";
 import { annotationsOf, isDns1123Subdomain, nameOf, path, rec, str } from "../lib/util";
 
@@ -50,9 +50,10 @@ function checkPV(pv: K8sObject, sameHostPath: Map<string, K8sObject[]>, out: Fin
     const policy = str(spec.persistentVolumeReclaimPolicy) ?? "Retain";
     if (policy === "Recycle") {
         out.push(finding(pv, `PersistentVolume ${name} has persistentVolumeReclaimPolicy Recycle: releasing the claim wipes the broker's data (rm -rf); use Retain`));
-    } else if (policy === "Delete") {
+    } else if (policy === "Delete" && !isDynamicallyProvisioned(pv)) {
+        // A provisioned PV inherits Delete from its StorageClass; only hand-made PVs choose it.
         out.push(finding(pv, `PersistentVolume ${name} has persistentVolumeReclaimPolicy Delete: deleting the claim destroys the broker's data; use Retain`));
-    } else if (policy !== "Retain") {
+    } else if (policy !== "Retain" && policy !== "Delete") {
         out.push(finding(pv, `PersistentVolume ${name} has an unknown persistentVolumeReclaimPolicy ${JSON.stringify(policy)}; use Retain`));
     }
     if (classNameProblem(pvClass(pv))) {

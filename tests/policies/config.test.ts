@@ -8,7 +8,7 @@ describe("policies: config", () => {
         const c = resolveConfig({ rules: { "pod-anti-affinity": { enforcement: "advisory", alwaysRequire: true }, pdb: "disabled" }, headlessNaming: ["{statefulset}-peers"] });
         expect(c["pod-anti-affinity"]).to.deep.equal({ enforcement: "advisory", options: { alwaysRequire: true } });
         expect(c.pdb.enforcement).to.equal("disabled");
-        expect(c["headless-service"].options).to.deep.equal({ naming: ["{statefulset}-peers"] });
+        expect(c["headless-service"].options).to.deep.equal({ naming: ["{statefulset}-peers"], strictNaming: false });
         expect(c["image-tag"].enforcement).to.equal("advisory");
     });
     it("rejects unknown rules, options and levels with readable messages", () => {

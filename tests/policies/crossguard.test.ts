@@ -58,7 +58,7 @@ describe("policies: CrossGuard pack", () => {
         expect(await runStackPolicy(p, stackValidationArgs(o))).to.deep.equal([]);
         expect(await runStackPolicy(p, stackValidationArgs(o, { alwaysRequire: true }))).to.have.length(1);
         const h = policies.find((x) => x.name === "headless-service")!;
-        expect(await runStackPolicy(h, stackValidationArgs(o, { naming: ["{statefulset}-peers"] }))).to.have.length(1);
+        expect(await runStackPolicy(h, stackValidationArgs(o, { naming: ["{statefulset}-peers"], strictNaming: true }))).to.have.length(1);
     });
     it("unknown values during preview are skipped, not fatal", async () => {
         const args = stackValidationArgs(goodRabbit());

@@ -13,7 +13,7 @@ describe("policies: discovery-rbac", () => {
     it("flags wrong subject, wrong group, missing verb and wildcards", () => {
         let o = goodRabbit();
         find(o, "RoleBinding").subjects[0].namespace = "default";
-        expect(mandatory(discoveryRbac, o).join()).to.match(/without namespace mq/);
+        expect(mandatory(discoveryRbac, o).join()).to.match(/with namespace default instead of mq/);
         o = goodRabbit();
         find(o, "RoleBinding").apiVersion = "rbac.authorization.kubernetes.io/v1beta1";
         expect(mandatory(discoveryRbac, o).join()).to.match(/rbac.authorization.k8s.io group/);

@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { headlessService } from "../../policies/rules";
-import { advisory, find, goodRabbit, mandatory } from "./support";
+import { advisory, find, findings, goodRabbit, mandatory } from "./support";
 
 describe("policies: headless-service", () => {
     it("passes the good cluster", () => {
@@ -34,13 +34,25 @@ describe("policies: headless-service", () => {
         expect(mandatory(headlessService, o)).to.deep.equal([]);
         expect(advisory(headlessService, o).join()).to.match(/publishNotReadyAddresses/);
     });
-    it("enforces the naming convention, configurable", () => {
+    it("reports the naming convention as advisory, mandatory with strictNaming, configurable", () => {
         const o = goodRabbit();
         find(o, "Service").metadata.name = "rabbitmq-peers";
         find(o, "StatefulSet").spec.serviceName = "rabbitmq-peers";
-        expect(mandatory(headlessService, o).join()).to.match(/naming convention/);
-        expect(mandatory(headlessService, o, { naming: ["*-peers"] })).to.deep.equal([]);
-        expect(mandatory(headlessService, o, { naming: ["*"] })).to.deep.equal([]);
+        expect(mandatory(headlessService, o)).to.deep.equal([]);
+        expect(advisory(headlessService, o).join()).to.match(/naming convention/);
+        expect(mandatory(headlessService, o, { strictNaming: true }).join()).to.match(/naming convention/);
+        expect(mandatory(headlessService, o, { naming: ["*-peers"], strictNaming: true })).to.deep.equal([]);
+        expect(findings(headlessService, o, { naming: ["*"] })).to.deep.equal([]);
+    });
+    it("a single node without peer discovery needs no headless Service (advisory only)", () => {
+        const o = goodRabbit().filter((x) => x.kind !== "ConfigMap");
+        const sts = find(o, "StatefulSet");
+        sts.spec.replicas = 1;
+        find(o, "Service").spec.clusterIP = "10.0.0.7";
+        expect(mandatory(headlessService, o)).to.deep.equal([]);
+        expect(advisory(headlessService, o).join()).to.match(/not headless/);
+        sts.spec.replicas = 3;
+        expect(mandatory(headlessService, o).join()).to.match(/not headless/);
     });
     it("accepts the cluster-operator's <name>-nodes for <name>-server", () => {
         const o = goodRabbit();

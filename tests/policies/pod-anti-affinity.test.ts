@@ -16,7 +16,11 @@ describe("policies: pod-anti-affinity", () => {
             matchExpressions: [{ key: "app.kubernetes.io/instance", operator: "In", values: ["rmq"] }],
         };
         expect(mandatory(podAntiAffinity, o)).to.deep.equal([]);
+        // A zone holds whole nodes: one replica per zone is also one per machine.
         spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey = "topology.kubernetes.io/zone";
+        expect(mandatory(podAntiAffinity, o)).to.deep.equal([]);
+        // Many machines share an instance type: keeping replicas apart by it says nothing about hosts.
+        spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0].topologyKey = "node.kubernetes.io/instance-type";
         expect(mandatory(podAntiAffinity, o)).to.have.length(1);
         delete spec.affinity;
         expect(mandatory(podAntiAffinity, o)).to.have.length(1);

@@ -37,7 +37,7 @@ describe("policies: seed manifests", () => {
         has("pv-safety", /pv-rmq-2 .*not pinned/, "advisory");
         has("pv-safety", /rabbitmq-data-claim .*rabbitmq-storageClass.*not a valid/);
         has("node-names-agree", /rmq-cluster .*hostname_suffix.*names rmq-cluster .*rabbitmq-headless/);
-        has("headless-service", /StatefulSet\/public-service\/rmq-cluster .*naming convention/);
+        has("headless-service", /StatefulSet\/public-service\/rmq-cluster .*naming convention/, "advisory");
         has("headless-service", /StatefulSet\/mq-system\/rabbitmq .*namespace public-service/);
         has("erlang-cookie", /StatefulSet\/mq-system\/rabbitmq .*literal/);
         has("per-replica-storage", /rabbitmq .*single PVC rabbitmq-data-claim/);
@@ -52,7 +52,7 @@ describe("policies: seed manifests", () => {
     });
     it("001 (rabbitmq-ha Helm release): `-discovery` naming, v1beta1 APIs, busybox:latest, no PDB; values file ignored", () => {
         const { has, r } = run("001-rabbitmq-ha-values.yaml", "001-rabbitmq-ha-release.yaml");
-        has("headless-service", /my-rabbitmq-ha-discovery does not follow the naming convention/);
+        has("headless-service", /my-rabbitmq-ha-discovery does not follow the naming convention/, "advisory");
         has("deprecated-api", /StatefulSet\/kube-system\/my-rabbitmq-ha .*apps\/v1beta1/, "advisory");
         has("deprecated-api", /RoleBinding.*v1beta1/, "advisory");
         has("image-tag", /busybox:latest/, "advisory");
@@ -64,7 +64,7 @@ describe("policies: seed manifests", () => {
         const { has, r } = run("002-01-rabbitmq-configmap.yaml", "002-02-rabbitmq-service.yaml", "002-03-rabbitmq-rbac.yaml", "002-04-rabbitmq-cluster-sts.yaml");
         has("erlang-cookie", /RABBITMQ_ERLANG_COOKIE from a literal/);
         has("credentials", /rabbitmq-cluster-config .*default_pass/);
-        has("headless-service", /rabbitmq-cluster does not follow the naming convention/);
+        has("headless-service", /rabbitmq-cluster does not follow the naming convention/, "advisory");
         has("pod-anti-affinity", /3 replicas without a podAntiAffinity/);
         has("headless-service", /publishNotReadyAddresses/, "advisory");
         has("deprecated-api", /Role\/default\/rabbitmq-cluster/, "advisory");
@@ -86,7 +86,7 @@ describe("policies: seed manifests", () => {
         const { has } = run("003-3-rbac.yaml", "003-5-configmap-hostname.yaml", "003-5-headless.yaml", "003-6-statefulset-pvc.yaml");
         has("per-replica-storage", /single PVC emqx-pvc.*emqx-pvc is not mounted/);
         has("node-names-agree", /discovery strategy is manual/);
-        has("headless-service", /emqx-headless does not follow the naming convention/);
+        has("headless-service", /emqx-headless does not follow the naming convention/, "advisory");
         has("discovery-rbac", /rbac.authorization.kubernetes.io/);
         has("erlang-cookie", /published default cookie/);
         has("pv-safety", /volume.alpha.kubernetes.io\/storage-class/, "advisory");
