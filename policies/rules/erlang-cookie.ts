@@ -9,7 +9,7 @@ import { Broker, buildModel, Model } from "../lib/model";
 import { parseConf } from "../lib/conf";
 import { finding, noOptions, Rule } from "../lib/rule";
 import { Finding } from "../lib/types";
-import { nameOf, rec, recs, str } from "../lib/util";
+import { arr, nameOf, rec, recs, str } from "../lib/util";
 
 const COOKIE_ENV = /(^|_)COOKIE$/;
 
@@ -25,6 +25,19 @@ function cookieSecretVolume(v: Record<string, any>): boolean {
     return sources.some((s) => /cookie/i.test([str(s.secretName), str(s.name), ...recs(s.items).map((i) => `${str(i.key)} ${str(i.path)}`)].join(" ")));
 }
 
+/**
+ * A cookie spelled inline where it is not named `*_COOKIE`: `-setcookie <value>` in Erlang arguments
+ * (`RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS`, `RABBITMQ_CTL_ERL_ARGS`, a command line) or a literal
+ * echoed into `.erlang.cookie`. Shell or `$(VAR)` references are not literals.
+ */
+function inlineCookie(text: string): string | undefined {
+    const set = /-setcookie\s+(['"]?)([^\s'"]+)\1/.exec(text);
+    if (set && !/^\$|\u0001/.test(set[2])) return set[2];
+    const echoed = /\b(?:echo|printf)\s+(?:-n\s+)?(['"]?)([^\s'"|;&>]+)\1\s*>>?\s*\S*\.erlang\.cookie/.exec(text);
+    if (echoed && !/^\$|\u0001/.test(echoed[2])) return echoed[2];
+    return undefined;
+}
+
 function mask(v: string): string {
     return v.length <= 4 ? "****" : `${v.slice(0, 2)}…`;
 }
@@ -35,7 +48,14 @@ function check(b: Broker, model: Model): Finding[] {
     for (const c of allContainers(b.podSpec)) {
         const env = c === b.container ? b.env : resolveEnv(c, b.namespace, model.lookup);
         for (const v of env.vars.values()) {
-            if (!COOKIE_ENV.test(v.name)) continue;
+            if (!COOKIE_ENV.test(v.name)) {
+                const inline = isLiteral(v) ? inlineCookie(v.value) : undefined;
+                if (inline !== undefined) {
+                    if (c === b.container) hasCookie = true;
+                    out.push(finding(b.object, `container ${str(c.name) ?? "?"} sets the Erlang cookie inline in ${v.name} (${mask(inline)}): anyone who can read the manifest can join or rpc into the cluster; pass it from a Secret`));
+                }
+                continue;
+            }
             if (c === b.container) hasCookie = true;
             if (isLiteral(v)) {
                 const where = v.source === "literal" ? "a literal value" : `ConfigMap ${v.ref}`;
@@ -46,6 +66,14 @@ function check(b: Broker, model: Model): Finding[] {
                     ),
                 );
             }
+        }
+    }
+    for (const c of allContainers(b.podSpec)) {
+        const line = [...arr(c.command), ...arr(c.args)].filter((x): x is string => typeof x === "string").join(" ");
+        const inline = inlineCookie(line);
+        if (inline !== undefined) {
+            if (c === b.container) hasCookie = true;
+            out.push(finding(b.object, `container ${str(c.name) ?? "?"} writes the Erlang cookie inline in its command (${mask(inline)}): mount it from a Secret instead`));
         }
     }
     for (const f of b.files) {

@@ -26,4 +26,17 @@ describe("policies: credentials", () => {
         setEnv(o, "RABBITMQ_DEFAULT_PASS", { secretKeyRef: { name: "s", key: "p" } });
         expect(mandatory(credentials, o)).to.deep.equal([]);
     });
+    it("ignores flags named like passwords (Bitnami RABBITMQ_SECURE_PASSWORD=yes) and file paths", () => {
+        const o = goodRabbit();
+        setEnv(o, "RABBITMQ_SECURE_PASSWORD", "yes");
+        setEnv(o, "RABBITMQ_SSL_PASSWORD", "/etc/rabbitmq/tls/password");
+        expect(mandatory(credentials, o)).to.deep.equal([]);
+    });
+    it("accepts Bitnami's CHANGEME placeholder only when the password env comes from a Secret", () => {
+        const o = goodRabbit();
+        find(o, "ConfigMap").data["rabbitmq.conf"] += "default_user = user\ndefault_pass = CHANGEME\n";
+        expect(mandatory(credentials, o).join()).to.match(/default_pass/);
+        setEnv(o, "RABBITMQ_PASSWORD", { secretKeyRef: { name: "s", key: "rabbitmq-password" } });
+        expect(mandatory(credentials, o)).to.deep.equal([]);
+    });
 });

@@ -38,4 +38,11 @@ describe("policies: discovery-rbac", () => {
         setEnv(o, "EMQX_CLUSTER__DISCOVERY_STRATEGY", "k8s");
         expect(mandatory(discoveryRbac, o).join()).to.match(/EMQX k8s discovery.*iot\/default/);
     });
+    it("a RoleBinding's ServiceAccount subject without namespace means the binding's namespace", () => {
+        const o = goodRabbit();
+        delete find(o, "RoleBinding").subjects[0].namespace;
+        expect(mandatory(discoveryRbac, o)).to.deep.equal([]);
+        find(o, "RoleBinding").kind = "ClusterRoleBinding";
+        expect(mandatory(discoveryRbac, o).join()).to.match(/403/);
+    });
 });

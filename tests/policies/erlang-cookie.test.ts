@@ -36,4 +36,18 @@ describe("policies: erlang-cookie", () => {
         find(o, "StatefulSet").spec.template.spec.volumes.push({ name: "cookie", secret: { secretName: "rmq-erlang-cookie" } });
         expect(mandatory(erlangCookie, o)).to.deep.equal([]);
     });
+    it("flags a cookie passed inline with -setcookie or echoed into .erlang.cookie", () => {
+        let o = goodRabbit();
+        setEnv(o, "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-setcookie abcdefgh +S 2:2");
+        expect(mandatory(erlangCookie, o).join()).to.match(/inline in RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS/);
+        setEnv(o, "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", "-setcookie $(RABBITMQ_ERLANG_COOKIE)");
+        expect(mandatory(erlangCookie, o)).to.deep.equal([]);
+        o = goodRabbit();
+        find(o, "StatefulSet").spec.template.spec.initContainers = [
+            { name: "cookie", image: "busybox:1.36", command: ["sh", "-c", "echo 'abcdefgh' > /var/lib/rabbitmq/.erlang.cookie"] },
+        ];
+        expect(mandatory(erlangCookie, o).join()).to.match(/writes the Erlang cookie inline/);
+        find(o, "StatefulSet").spec.template.spec.initContainers[0].command[2] = 'echo "$COOKIE" > /var/lib/rabbitmq/.erlang.cookie';
+        expect(mandatory(erlangCookie, o)).to.deep.equal([]);
+    });
 });

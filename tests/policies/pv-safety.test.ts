@@ -51,4 +51,11 @@ describe("policies: pv-safety", () => {
         find(o, "StatefulSet").spec.volumeClaimTemplates[0].spec.storageClassName = "Fast_SSD";
         expect(mandatory(pvSafety, o).join()).to.match(/not a valid StorageClass name/);
     });
+    it("provisioned PVs (kubectl dumps) keep their class's Delete and do not make the class static", () => {
+        const provisioned = pv("pvc-1", { persistentVolumeReclaimPolicy: "Delete", csi: { driver: "ebs.csi.aws.com", volumeHandle: "vol-1" } });
+        provisioned.metadata.annotations = { "pv.kubernetes.io/provisioned-by": "ebs.csi.aws.com" };
+        expect(mandatory(pvSafety, withPVs(provisioned))).to.deep.equal([]);
+        delete provisioned.metadata.annotations;
+        expect(mandatory(pvSafety, withPVs(provisioned)).join()).to.match(/has persistentVolumeReclaimPolicy Delete/);
+    });
 });
