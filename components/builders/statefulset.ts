@@ -8,10 +8,18 @@ import { dataClaimTemplate, volumePermissionsInitContainer } from "./storage";
 /** Pod annotation whose change rolls the pods when the broker configuration changes. */
 export const CONFIG_CHECKSUM_ANNOTATION = "broker-platform/config-checksum";
 
-/** Checksum of everything in the ConfigMap; stable across runs for the same settings. */
+/**
+ * Checksum of what a broker reads only at boot: its config files, the declared definitions and
+ * the admin credentials' generation. Not the cookie's generation: a rolling restart across two
+ * cookies would split the cluster (see Day-2 operations).
+ */
 export function configChecksum(model: ClusterModel): string {
     const files = model.profile.configFiles;
-    const canonical = JSON.stringify(Object.keys(files).sort().map((k) => [k, files[k]]));
+    const canonical = JSON.stringify({
+        files: Object.keys(files).sort().map((k) => [k, files[k]]),
+        definitions: model.cluster.definitions ?? null,
+        adminGeneration: model.cluster.adminCredentials.generation,
+    });
     return createHash("sha256").update(canonical).digest("hex");
 }
 

@@ -73,7 +73,10 @@ describe("broker StatefulSet, Services and PDB", () => {
         expect(base).to.match(/^[0-9a-f]{64}$/);
         expect(await checksum(baseConfig())).to.equal(base);
         expect(await checksum(baseConfig({ clusters: [rabbit({ plugins: ["rabbitmq_shovel"] })] }))).not.to.equal(base);
+        expect(await checksum(baseConfig({ clusters: [rabbit({ definitions: { vhosts: ["new"] } })] }))).not.to.equal(base);
+        expect(await checksum(baseConfig({ clusters: [rabbit({ adminCredentials: { generation: 1 } })] }))).not.to.equal(base);
         expect(await checksum(baseConfig({ clusters: [rabbit({ service: { type: "NodePort" } })] }))).to.equal(base);
+        expect(await checksum(baseConfig({ clusters: [rabbit({ erlangCookie: { generation: 1 } })] })), "never a rolling restart across two cookies").to.equal(base);
     });
 
     it("rabbitmq.conf and enabled_plugins reflect the settings; the admin password is not in them", async () => {
