@@ -54,6 +54,10 @@ async function main(): Promise<void> {
 }
 
 main().catch((e) => {
-    console.error(`\nERROR: ${e instanceof Error ? e.message : String(e)}`);
+    const message = e instanceof Error ? e.message : String(e);
+    console.error(`\nERROR: ${message}`);
+    if (/could not be built/.test(message) && !process.argv.includes("--objects")) {
+        console.error("\n`npm run demo -- --objects` shows the control plane's side with the tools that did build.");
+    }
     process.exit(1);
 });

@@ -233,14 +233,10 @@ export async function expectAntiAffinityEnforced(k: LocalCluster, s: ExpectedSta
     const sts = statefulSet(k, s.namespace, cluster);
     const all = pods(k, s.namespace, sts);
     const victim = all.find((p) => p.metadata.name === `${cluster}-${all.length - 1}`) ?? all[all.length - 1];
-    const node = k.getJson(["get", "node", victim.spec.nodeName]);
-    const nodeManifest = {
-        apiVersion: "v1",
-        kind: "Node",
-        metadata: { name: node.metadata.name, labels: node.metadata.labels, annotations: { "kwok.x-k8s.io/node": "fake" } },
-    };
-    // Make room on no node: take one node out of scheduling and evict the replica on it.
-    k.kubectl(["cordon", node.metadata.name]);
+    const node: string = victim.spec.nodeName;
+    // Take the replica's node out of scheduling and delete the replica: the two nodes left
+    // each run a replica already.
+    k.kubectl(["cordon", node]);
     k.kubectl(["delete", "pod", victim.metadata.name, "-n", s.namespace, "--wait=true", "--timeout=120s"]);
     const reason = await eventually(`pod ${victim.metadata.name} to be reported Unschedulable`, 120_000, () => {
         const p = k.getJson(["get", "pod", victim.metadata.name, "-n", s.namespace]);
@@ -251,7 +247,7 @@ export async function expectAntiAffinityEnforced(k: LocalCluster, s: ExpectedSta
     await new Promise((r) => setTimeout(r, 5000));
     const still = k.getJson(["get", "pod", victim.metadata.name, "-n", s.namespace]);
     expect(still.spec.nodeName, `${victim.metadata.name} stays unscheduled`).to.equal(undefined);
-    k.kubectl(["uncordon", nodeManifest.metadata.name]);
+    k.kubectl(["uncordon", node]);
     await eventually(`pod ${victim.metadata.name} to be scheduled once the node is back`, 120_000, () => {
         const p = k.getJson(["get", "pod", victim.metadata.name, "-n", s.namespace]);
         return podReady(p) ? true : undefined;
