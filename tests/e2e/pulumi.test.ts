@@ -12,8 +12,10 @@
  * If a tool cannot be built, the `before all` hook fails with the build script's reason.
  */
 import { expect } from "chai";
+import * as fs from "fs";
 import * as path from "path";
 import {
+    assignLoadBalancerAddresses,
     expectAllReady,
     expectAntiAffinityEnforced,
     expectClassBinding,
@@ -28,7 +30,7 @@ import {
     statefulSet,
 } from "./support/checks";
 import { EngineStack, engineStack } from "./support/engine";
-import { ensureTools, LocalCluster, REPO_ROOT } from "./support/local";
+import { ensureTools, LocalCluster, mustRun, REPO_ROOT } from "./support/local";
 
 const POLICY_PACK = path.join(REPO_ROOT, "policies");
 
@@ -55,6 +57,17 @@ describe("e2e: pulumi up on a local control plane", function () {
         k?.stop();
     });
 
+    it("the provider plugins report exactly the versions in package-lock.json", function () {
+        const lock = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package-lock.json"), "utf8"));
+        const env = { ...k.env };
+        const plugins = JSON.parse(mustRun("pulumi", ["plugin", "ls", "--json"], { env })) as Array<{ name: string; kind: string; version: string }>;
+        for (const name of ["kubernetes", "random"]) {
+            const want = lock.packages[`node_modules/@pulumi/${name}`].version;
+            const got = plugins.filter((p) => p.kind === "resource" && p.name === name).map((p) => p.version);
+            expect(got, `resource plugin ${name}`).to.include(want);
+        }
+    });
+
     for (const stackName of shippedStacks()) {
         describe(`stack ${stackName}`, function () {
             const s = expectedStack(stackName);
@@ -71,7 +84,8 @@ describe("e2e: pulumi up on a local control plane", function () {
             });
 
             it("pulumi up succeeds", async function () {
-                const r = await e.stack.up({ color: "never" });
+                const stopLb = assignLoadBalancerAddresses(k, s.namespace);
+                const r = await e.stack.up({ color: "never" }).finally(stopLb);
                 expect(r.summary.result, r.stderr).to.equal("succeeded");
                 expect(r.summary.resourceChanges?.create ?? 0, changes(r.summary.resourceChanges)).to.be.greaterThan(0);
             });

@@ -5,6 +5,7 @@
  * forgets an object fails here instead of agreeing with itself.
  */
 import { expect } from "chai";
+import { execFile } from "child_process";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
@@ -172,6 +173,35 @@ export function provideStorageClass(k: LocalCluster, s: ExpectedStack): void {
         });
     }
     k.apply(objects);
+}
+
+/**
+ * Plays the cloud's load-balancer controller while `pulumi up` runs: there is none here, and
+ * the Kubernetes provider waits for a LoadBalancer Service to be given an address. Returns a
+ * function that stops it.
+ */
+export function assignLoadBalancerAddresses(k: LocalCluster, ns: string): () => Promise<void> {
+    let stopped = false;
+    const kubectl = (args: string[]) =>
+        new Promise<string>((resolve) => {
+            execFile("kubectl", ["--kubeconfig", k.kubeconfig, ...args], { env: k.env }, (err, stdout) => resolve(err ? "" : stdout));
+        });
+    const loop = (async () => {
+        while (!stopped) {
+            const out = await kubectl(["get", "services", "-n", ns, "-o", "json"]);
+            for (const svc of out ? JSON.parse(out).items : []) {
+                if (svc.spec.type === "LoadBalancer" && !(svc.status?.loadBalancer?.ingress ?? []).length) {
+                    const patch = JSON.stringify({ status: { loadBalancer: { ingress: [{ ip: "127.0.0.1" }] } } });
+                    await kubectl(["patch", "service", svc.metadata.name, "-n", ns, "--subresource=status", "--type=merge", "-p", patch]);
+                }
+            }
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+    })();
+    return async () => {
+        stopped = true;
+        await loop;
+    };
 }
 
 function accessReview(k: LocalCluster, ns: string, sa: string, attrs: Record<string, string>): boolean {
