@@ -9,14 +9,25 @@ import * as fs from "fs";
 import * as path from "path";
 import { LocalCluster, REPO_ROOT, tempDir, toolsEnv } from "./local";
 
-/** Forgets every module of the program so each run registers its resources afresh. */
-function freshRequire(entry: string): Record<string, unknown> {
+/**
+ * Runs the program module the way the nodejs language host does: a module that exports a
+ * function (`export = async () => {...}`) is called and its result becomes the stack outputs;
+ * otherwise the module's exports are the outputs. Every module of the program is forgotten
+ * first, so each run registers its resources afresh.
+ */
+async function runProgram(entry: string): Promise<Record<string, unknown>> {
+    const mod = freshRequire(entry) as any;
+    const main = typeof mod === "function" ? mod : typeof mod?.default === "function" ? mod.default : undefined;
+    return main ? ((await main()) ?? {}) : mod;
+}
+
+function freshRequire(entry: string): unknown {
     const roots = [path.join(REPO_ROOT, "index.ts"), path.join(REPO_ROOT, "components") + path.sep, path.dirname(entry) + path.sep];
     for (const key of Object.keys(require.cache)) {
         if (key.includes(`${path.sep}node_modules${path.sep}`)) continue;
         if (roots.some((r) => key === r || key.startsWith(r))) delete require.cache[key];
     }
-    return require(entry) as Record<string, unknown>;
+    return require(entry);
 }
 
 function projectName(projectDir: string): string {
@@ -65,7 +76,7 @@ export async function engineStack(
     };
     const pulumiCommand = await PulumiCommand.get({ root: path.dirname(pulumiBin), skipVersionCheck: true });
     const stack = await LocalWorkspace.createOrSelectStack(
-        { stackName, projectName: projectName(projectDir), program: async () => freshRequire(entry) },
+        { stackName, projectName: projectName(projectDir), program: () => runProgram(entry) },
         { workDir, pulumiHome: env.PULUMI_HOME, envVars: env, pulumiCommand },
     );
     return { stack, workDir, env };
