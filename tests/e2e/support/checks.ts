@@ -29,14 +29,8 @@ export interface ExpectedStack {
     clusters: ExpectedCluster[];
 }
 
-/** Stacks shipped as `Pulumi.<stack>.yaml` in the repository root. */
-export function shippedStacks(): string[] {
-    return fs
-        .readdirSync(REPO_ROOT)
-        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
-        .filter((s): s is string => s !== undefined)
-        .sort();
-}
+/** Stacks shipped as `Pulumi.<stack>.yaml` in the repository root (one list for every tier). */
+export { shippedStacks } from "../../support/render";
 
 function versionBelow(version: string, major: number, minor: number): boolean {
     const [a, b] = version.split(".").map(Number);
