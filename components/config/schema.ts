@@ -287,6 +287,10 @@ function clusterChecks(c: z.output<typeof clusterFields>, ctx: z.RefinementCtx<u
             }
         });
     }
+    if (c.engine === "emqx") {
+        const notEnv = Object.keys(c.extraConfig).filter((k) => !/^EMQX_[A-Z0-9_]+$/.test(k));
+        if (notEnv.length > 0) issue(["extraConfig"], `for EMQX, extraConfig keys are EMQX_* environment variables (e.g. EMQX_MQTT__MAX_PACKET_SIZE); not: ${notEnv.join(", ")}`, notEnv);
+    }
     const reserved = Object.keys(c.extraConfig).filter((k) => reservedSetting(c.engine, k));
     if (reserved.length > 0) {
         issue(["extraConfig"], `${reserved.join(", ")} ${reserved.length === 1 ? "is" : "are"} managed by this package (clustering, credentials, cookie); remove ${reserved.length === 1 ? "it" : "them"} from extraConfig`, reserved);
@@ -298,7 +302,7 @@ function reservedSetting(engine: "rabbitmq" | "emqx", key: string): boolean {
     if (engine === "rabbitmq") {
         return /^(cluster_formation\.|default_user|default_pass|load_definitions|loopback_users)/.test(key);
     }
-    return /^EMQX_(NODE__NAME|NODE__COOKIE|HOST|CLUSTER__|DASHBOARD__DEFAULT_(USERNAME|PASSWORD))/.test(key) || !/^EMQX_[A-Z0-9_]+$/.test(key);
+    return /^EMQX_(NODE__NAME|NODE__COOKIE|HOST|CLUSTER__|DASHBOARD__DEFAULT_(USERNAME|PASSWORD))/.test(key);
 }
 
 /** Rules across clusters or between a cluster and the stack's storage. */
