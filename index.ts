@@ -1,15 +1,16 @@
 import * as pulumi from "@pulumi/pulumi";
-import { assertSafeTransitions, BrokerPlatform, loadStackSettings, readPreviousDeployment } from "./components";
+import { assertSafeTransitions, BrokerPlatform, loadLiveState, loadStackSettings, previousDeployment } from "./components";
 
 export = async () => {
-    // Validation happens before any resource is registered: a bad stack config, or a change that
-    // is unsafe against the clusters this stack already runs, stops the program with every
-    // problem listed, and nothing is created or changed.
+    // Everything is checked before any resource is registered: a bad stack config, an object in
+    // the way that this stack did not make, or a change that is unsafe against what the
+    // deployment records (kept with the data) say runs, stops the program with every problem
+    // listed, and nothing is created or changed.
     const settings = loadStackSettings();
-    const previous = await readPreviousDeployment();
-    assertSafeTransitions(settings, previous, pulumi.getProject());
+    const live = await loadLiveState(settings);
+    assertSafeTransitions(settings, previousDeployment(live, settings), pulumi.getProject());
 
-    const platform = new BrokerPlatform("brokers", { settings, previous });
+    const platform = new BrokerPlatform("brokers", { settings, live });
     return {
         namespace: platform.namespace,
         clusters: platform.summary(),

@@ -19,7 +19,8 @@ export class AdminCredentials extends pulumi.ComponentResource {
         super("broker-platform:index:AdminCredentials", name, {}, opts);
         // Only an explicit generation bump regenerates the credentials.
         const keepers = { generation: String(args.model.cluster.adminCredentials.generation) };
-        const suffix = new random.RandomString(`${name}-user`, { length: 8, special: false, upper: false, numeric: true, keepers }, { parent: this });
+        // A RandomPassword, not a RandomString: its result and id never reach the state in plain text.
+        const suffix = new random.RandomPassword(`${name}-user`, { length: 8, special: false, upper: false, numeric: true, keepers }, { parent: this });
         const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false, keepers }, { parent: this });
         this.username = pulumi.secret(pulumi.interpolate`admin-${suffix.result}`);
         this.password = pulumi.secret(password.result);

@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { AdminCredentials } from "./admin-credentials";
 import { BrokerStorage } from "./broker-storage";
-import { childOptions } from "./common";
+import { childOptions, defaultRetention, Retention, retainedOptions } from "./common";
+import { stackOwner } from "./live/state";
+import { deploymentRecordArgs } from "./builders/record";
 import { configMapArgs, DEFAULT_DEFINITIONS, definitionsSecretArgs, rabbitPasswordHash, renderDefinitions } from "./builders/config";
 import { managementIngressArgs } from "./builders/ingress";
 import { podDisruptionBudgetArgs } from "./builders/pdb";
@@ -16,8 +18,11 @@ import { PeerDiscoveryRbac } from "./peer-discovery-rbac";
 export interface BrokerClusterArgs {
     /** The resolved cluster (see `resolveCluster`). */
     model: ClusterModel;
-    /** Leave data volumes in Kubernetes when Pulumi deletes them. */
-    retainDataOnDelete: boolean;
+    /**
+     * How the data volumes and the deployment record outlive destroy and are adopted again;
+     * default: kept on delete, annotated with this stack, nothing adopted.
+     */
+    retention?: Retention;
     /** Kubernetes provider; defaults to the ambient one. */
     provider?: k8s.Provider;
     /** Resources to create first, typically the namespace. */
@@ -42,6 +47,7 @@ export class BrokerCluster extends pulumi.ComponentResource {
     constructor(name: string, args: BrokerClusterArgs, opts?: pulumi.ComponentResourceOptions) {
         super("broker-platform:index:BrokerCluster", name, {}, opts);
         const { model } = args;
+        const retention = args.retention ?? defaultRetention(stackOwner());
         this.model = model;
         const { names, profile, cluster } = model;
         const part = { model, provider: args.provider, dependsOn: args.dependsOn };
@@ -49,7 +55,7 @@ export class BrokerCluster extends pulumi.ComponentResource {
         const cookie = new ErlangCookie(`${name}-erlang-cookie`, part, { parent: this });
         const admin = new AdminCredentials(`${name}-admin`, part, { parent: this });
         const rbac = new PeerDiscoveryRbac(`${name}-rbac`, part, { parent: this });
-        const storage = new BrokerStorage(`${name}-data`, { ...part, retainOnDelete: args.retainDataOnDelete }, { parent: this });
+        const storage = new BrokerStorage(`${name}-data`, { ...part, retention }, { parent: this });
 
         const podInputs: pulumi.Resource[] = [cookie, admin, rbac, storage];
         if (Object.keys(profile.configFiles).length > 0) {
@@ -74,6 +80,15 @@ export class BrokerCluster extends pulumi.ComponentResource {
                 // The claim template is immutable; the model keeps it at its creation-time value
                 // and grows claims in place, and this keeps any drift from replacing the set.
                 ignoreChanges: ["spec.volumeClaimTemplates"],
+            }),
+        );
+        // Written after the StatefulSet has rolled out, so it never describes a change that failed.
+        new k8s.core.v1.ConfigMap(
+            `${name}-deployment`,
+            deploymentRecordArgs(model, retention.owner),
+            childOptions(this, args, {
+                dependsOn: [...(args.dependsOn ?? []), this.statefulSet],
+                ...retainedOptions(retention, "ConfigMap", `${model.namespace}/${names.deploymentRecord}`),
             }),
         );
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, podDisruptionBudgetArgs(model), childOptions(this, args));

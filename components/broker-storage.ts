@@ -1,11 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { claimExpansionArgs, claimsToExpand, persistentVolumeArgs } from "./builders/storage";
-import { childOptions, ClusterPartArgs } from "./common";
+import { childOptions, ClusterPartArgs, Retention, retainedOptions } from "./common";
 
 export interface BrokerStorageArgs extends ClusterPartArgs {
-    /** Leave the PVs in Kubernetes when Pulumi deletes them (destroy, replacement). */
-    retainOnDelete: boolean;
+    /** The PVs outlive destroy and scale-down, and are adopted again by this stack. */
+    retention: Retention;
 }
 
 /**
@@ -25,8 +25,8 @@ export class BrokerStorage extends pulumi.ComponentResource {
             for (let ordinal = 0; ordinal < model.cluster.replicas; ordinal++) {
                 const pv = new k8s.core.v1.PersistentVolume(
                     `${name}-${ordinal}`,
-                    persistentVolumeArgs(model, ordinal),
-                    childOptions(this, args, { retainOnDelete: args.retainOnDelete }),
+                    persistentVolumeArgs(model, ordinal, args.retention.owner),
+                    childOptions(this, args, retainedOptions(args.retention, "PersistentVolume", model.names.dataVolume(ordinal))),
                 );
                 this.volumeNames.push(pv.metadata.name);
             }

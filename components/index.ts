@@ -26,3 +26,5 @@ export * from "./broker-cluster";
 export * from "./platform";
 export * from "./day2/previous";
 export * from "./day2/transitions";
+export * from "./live";
+export * from "./builders/record";

@@ -3,7 +3,7 @@ import { emqxProfile } from "./engines/emqx";
 import { EngineProfile, SecretRefs } from "./engines/profile";
 import { rabbitmqProfile } from "./engines/rabbitmq";
 import { usesApiDiscovery } from "./engines/versions";
-import { clusterNames, ClusterNames } from "./naming";
+import { clusterNames, ClusterNames, revisioned } from "./naming";
 import { PreviousCluster } from "./day2/previous";
 
 /** Key of the Erlang cookie inside the generated cookie Secret. */
@@ -58,6 +58,10 @@ export function resolveCluster(platform: PlatformSettings, cluster: ClusterSetti
         secrets: {
             cookie: cluster.erlangCookie.existingSecret ?? { name: names.erlangCookieSecret, key: COOKIE_KEY },
             admin: { name: names.adminSecret },
+            config: { name: revisioned(names.configMap, profile.configFiles) },
+            // The definitions hold the admin user's password hash: their name derives from the
+            // declared definitions and the credentials' generation, never from secret material.
+            definitions: { name: revisioned(names.definitionsSecret, { definitions: cluster.definitions ?? null, admin: cluster.adminCredentials.generation }) },
         },
         staticVolumes,
         claimTemplateSize: previous?.claimTemplateSize ?? previous?.volumeSize ?? volumeSize,

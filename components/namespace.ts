@@ -1,5 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import { retainedAnnotations } from "./builders/retained";
+import { Retention, retainedOptions } from "./common";
 import { LABEL_MANAGED_BY, MANAGED_BY } from "./naming";
 
 export interface BrokerNamespaceArgs {
@@ -8,10 +10,10 @@ export interface BrokerNamespaceArgs {
     /** Create the namespace (true) or use an existing one of that name (false). */
     create: boolean;
     /**
-     * Leave the namespace in Kubernetes when Pulumi deletes it. Deleting a namespace deletes the
-     * PVCs in it, which unbinds every data volume, so this follows the stack's data retention.
+     * Retention of the namespace: deleting a namespace deletes the PVCs in it, which unbinds every
+     * data volume, so it is kept with the data and adopted again after a destroy.
      */
-    retainOnDelete?: boolean;
+    retention: Retention;
     /** Provider to use; defaults to the ambient one. */
     provider?: k8s.Provider;
 }
@@ -26,8 +28,14 @@ export class BrokerNamespace extends pulumi.ComponentResource {
         if (args.create) {
             const ns = new k8s.core.v1.Namespace(
                 name,
-                { metadata: { name: args.name, labels: { [LABEL_MANAGED_BY]: MANAGED_BY, "pod-security.kubernetes.io/enforce": "baseline" } } },
-                { parent: this, provider: args.provider, retainOnDelete: args.retainOnDelete },
+                {
+                    metadata: {
+                        name: args.name,
+                        labels: { [LABEL_MANAGED_BY]: MANAGED_BY, "pod-security.kubernetes.io/enforce": "baseline" },
+                        annotations: retainedAnnotations(args.retention.owner),
+                    },
+                },
+                { parent: this, provider: args.provider, ...retainedOptions(args.retention, "Namespace", args.name) },
             );
             this.name = ns.metadata.name;
         } else {

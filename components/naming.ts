@@ -6,6 +6,7 @@
  * selector must agree, or nodes fail with `nxdomain` / bind to the wrong volume. Builders never
  * format these strings themselves; they ask this module.
  */
+import { createHash } from "crypto";
 
 /** Broker engines this package knows how to cluster. */
 export type BrokerEngine = "rabbitmq" | "emqx";
@@ -40,6 +41,19 @@ export const LABEL_PART_OF = "app.kubernetes.io/part-of";
 export const LABEL_VERSION = "app.kubernetes.io/version";
 export const MANAGED_BY = "broker-platform";
 
+/**
+ * Annotation naming the stack (`<org>/<project>/<stack>`) that created an object which outlives
+ * `pulumi destroy` (namespace, data volumes, deployment record). A later update of that stack
+ * adopts the object; any other stack, or an object without it, is refused instead of taken over.
+ */
+export const OWNER_ANNOTATION = "broker-platform/stack";
+
+/** Annotation of the deployment record holding what the day-2 guards compare against (JSON). */
+export const RECORD_ANNOTATION = "broker-platform/deployment";
+
+/** Characters of a content hash appended to the names of objects that are replaced on change. */
+const REVISION_LENGTH = 10;
+
 /** Erlang node-name prefix per engine (the part before `@`). */
 const NODE_PREFIX: Record<BrokerEngine, string> = { rabbitmq: "rabbit", emqx: "emqx" };
 
@@ -48,10 +62,17 @@ export interface ClusterNames {
     statefulSet: string;
     headlessService: string;
     clientService: string;
+    /** Prefix of the broker configuration ConfigMap; see `revisioned`. */
     configMap: string;
     erlangCookieSecret: string;
     adminSecret: string;
+    /** Prefix of the RabbitMQ definitions Secret; see `revisioned`. */
     definitionsSecret: string;
+    /**
+     * ConfigMap of the deployment record: what the stack last deployed (engine, version, members,
+     * storage). Retained like the data, so the day-2 guards still know after a destroy.
+     */
+    deploymentRecord: string;
     serviceAccount: string;
     role: string;
     roleBinding: string;
@@ -99,6 +120,7 @@ export function clusterNames(id: ClusterIdentity): ClusterNames {
         erlangCookieSecret: `${name}-erlang-cookie`,
         adminSecret: `${name}-admin`,
         definitionsSecret: `${name}-definitions`,
+        deploymentRecord: `${name}-deployment`,
         serviceAccount: name,
         role: `${name}-peer-discovery`,
         roleBinding: `${name}-peer-discovery`,
@@ -122,6 +144,16 @@ export function clusterNames(id: ClusterIdentity): ClusterNames {
         dataClaim: (ordinal: number) => `${DATA_VOLUME}-${podName(ordinal)}`,
         dataVolume: (ordinal: number) => `${namespace}-${name}-${DATA_VOLUME}-${ordinal}`,
     };
+}
+
+/**
+ * `<prefix>-<hash of content>`: the name of an object whose content changes by replacement (the
+ * Kubernetes provider replaces ConfigMaps and Secrets when their data changes). A new name lets
+ * the replacement be created first, the pods roll onto it, and the old object go last, so no
+ * restarting pod ever finds its configuration missing.
+ */
+export function revisioned(prefix: string, content: unknown): string {
+    return `${prefix}-${createHash("sha256").update(JSON.stringify(content)).digest("hex").slice(0, REVISION_LENGTH)}`;
 }
 
 /**

@@ -4,19 +4,23 @@ import { BrokerCluster } from "./broker-cluster";
 import { PlatformSettings } from "./config/schema";
 import { resolveCluster } from "./model";
 import { BrokerNamespace } from "./namespace";
-import { PreviousDeployment } from "./day2/previous";
 import { claimStorageClass } from "./builders/storage";
+import { adoptableIds, LiveState, previousDeployment, stackOwner } from "./live/state";
 
 export interface BrokerPlatformArgs {
     /** Validated settings (see `parseSettings` / `loadStackSettings`). */
     settings: PlatformSettings;
-    /** What this stack's last update recorded (`readPreviousDeployment`); undefined on the first. */
-    previous?: PreviousDeployment;
+    /**
+     * The retained objects as found in the cluster (`loadLiveState`): what this stack made and
+     * retained is adopted, and what its deployment records say ran last sizes the claim template
+     * and the claims to expand. Without it, the platform deploys as if into an empty cluster.
+     */
+    live?: LiveState;
     /** Kubernetes provider; defaults to the ambient one. */
     provider?: k8s.Provider;
 }
 
-/** Per-cluster facts a stack exports; the next update reads them back for its safety checks. */
+/** Per-cluster facts a stack exports (the day-2 guards read the deployment records instead). */
 export interface ClusterSummary {
     engine: string;
     version: string;
@@ -41,13 +45,15 @@ export class BrokerPlatform extends pulumi.ComponentResource {
     constructor(name: string, args: BrokerPlatformArgs, opts?: pulumi.ComponentResourceOptions) {
         super("broker-platform:index:BrokerPlatform", name, {}, opts);
         const { settings, provider } = args;
-        const ns = new BrokerNamespace(settings.namespace, { name: settings.namespace, create: settings.createNamespace, retainOnDelete: settings.retainDataOnDelete, provider }, { parent: this });
+        const retention = { owner: args.live?.owner ?? stackOwner(), retainOnDelete: settings.retainDataOnDelete, adoptable: adoptableIds(args.live) };
+        const previous = previousDeployment(args.live, settings);
+        const ns = new BrokerNamespace(settings.namespace, { name: settings.namespace, create: settings.createNamespace, retention, provider }, { parent: this });
         this.namespace = ns.name;
         this.clusters = {};
         for (const cluster of settings.clusters) {
             this.clusters[cluster.name] = new BrokerCluster(
                 cluster.name,
-                { model: resolveCluster(settings, cluster, args.previous?.[cluster.name]), retainDataOnDelete: settings.retainDataOnDelete, provider, dependsOn: [ns] },
+                { model: resolveCluster(settings, cluster, previous?.[cluster.name]), retention, provider, dependsOn: [ns] },
                 { parent: this },
             );
         }

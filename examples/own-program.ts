@@ -15,7 +15,6 @@ const settings = parseSettings(
 
 const mq = new BrokerCluster("ledger-mq", {
     model: resolveCluster(settings, settings.clusters[0]),
-    retainDataOnDelete: true,
 });
 
 export const nodeNames = mq.nodeNames;

@@ -8,7 +8,7 @@ import { createHash } from "crypto";
 
 /** Plain broker settings. Credentials never go here; they live in Secrets. */
 export function configMapArgs(model: ClusterModel): k8s.core.v1.ConfigMapArgs {
-    return { metadata: objectMeta(model, model.names.configMap), data: { ...model.profile.configFiles } };
+    return { metadata: objectMeta(model, model.secrets.config.name), data: { ...model.profile.configFiles } };
 }
 
 /** The Erlang cookie Secret; `cookie` is a generated secret Output. */
@@ -62,5 +62,5 @@ export function renderDefinitions(defs: DefinitionsSettings, username: string, p
 }
 
 export function definitionsSecretArgs(model: ClusterModel, definitionsJson: pulumi.Input<string>): k8s.core.v1.SecretArgs {
-    return { metadata: objectMeta(model, model.names.definitionsSecret), type: "Opaque", stringData: { [DEFINITIONS_JSON]: definitionsJson } };
+    return { metadata: objectMeta(model, model.secrets.definitions.name), type: "Opaque", stringData: { [DEFINITIONS_JSON]: definitionsJson } };
 }

@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import { ClusterModel } from "../model";
 import { DATA_VOLUME } from "../naming";
+import { retainedAnnotations } from "./retained";
 
 /**
  * Directory of ordinal i's data: distinct per namespace, cluster and ordinal, so no two brokers
@@ -21,12 +22,16 @@ export function claimStorageClass(model: ClusterModel): string {
  * StatefulSet controller creates for that ordinal: pod i always gets volume i, and a fresh pod
  * can never be handed another ordinal's data.
  */
-export function persistentVolumeArgs(model: ClusterModel, ordinal: number): k8s.core.v1.PersistentVolumeArgs {
+export function persistentVolumeArgs(model: ClusterModel, ordinal: number, owner: string): k8s.core.v1.PersistentVolumeArgs {
     const { storage, names } = model;
     if (storage.mode === "storageClass") throw new Error("persistentVolumeArgs applies to hostPath and nfs storage only");
     const node = storage.mode === "hostPath" ? storage.nodes?.[ordinal] : undefined;
     return {
-        metadata: { name: names.dataVolume(ordinal), labels: { ...names.commonLabels, "broker-platform/ordinal": String(ordinal) } },
+        metadata: {
+            name: names.dataVolume(ordinal),
+            labels: { ...names.commonLabels, "broker-platform/ordinal": String(ordinal) },
+            annotations: retainedAnnotations(owner),
+        },
         spec: {
             capacity: { storage: model.volumeSize },
             accessModes: storage.accessModes,

@@ -10,8 +10,10 @@ export class ConfigError extends pulumi.RunError {
     constructor(
         /** One line per problem: `<project>:<key path> = <value>: <what is allowed>`. */
         readonly problems: string[],
+        /** What the problems stop, for the first line of the message. */
+        title = "Invalid stack configuration",
     ) {
-        super(`Invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+        super(`${title} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
         this.name = "ConfigError";
     }
 }

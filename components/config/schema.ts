@@ -321,7 +321,7 @@ function crossFieldChecks(cfg: z.output<typeof platformFields>, ctx: z.Refinemen
             issue(["clusters", i, "name"], `cluster name ${c.name} is used twice; cluster names must be unique`, c.name);
             return;
         }
-        for (const derived of [names.statefulSet, names.headlessService, names.configMap, names.adminSecret, names.erlangCookieSecret, names.definitionsSecret]) {
+        for (const derived of [names.statefulSet, names.headlessService, names.configMap, names.adminSecret, names.erlangCookieSecret, names.definitionsSecret, names.deploymentRecord]) {
             const owner = owners.get(derived);
             if (owner !== undefined && owner !== c.name) {
                 issue(["clusters", i, "name"], `name ${c.name} derives the object name ${derived}, which cluster ${owner} also uses; choose names that do not collide`, c.name);

@@ -11,12 +11,16 @@ export interface BrokerPort {
     audience: "peer" | "client";
 }
 
-/** Where the pod reads the generated Secrets from; names are fixed by the platform. */
+/** Where the pod reads its generated Secrets and configuration from; names are fixed by the platform. */
 export interface SecretRefs {
     /** Secret and key holding the Erlang cookie. */
     cookie: { name: string; key: string };
     /** Secret holding the admin username/password (keys `username`, `password`). */
     admin: { name: string };
+    /** ConfigMap of the broker's config files, named after its content (`revisioned`). */
+    config: { name: string };
+    /** Secret of the RabbitMQ definitions, named after what its content derives from (`revisioned`). */
+    definitions: { name: string };
 }
 
 /**

@@ -95,14 +95,14 @@ export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, c
                         sources: [
                             {
                                 configMap: {
-                                    name: n.configMap,
+                                    name: secrets.config.name,
                                     items: [
                                         { key: RABBITMQ_CONF, path: `conf.d/10-${RABBITMQ_CONF}` },
                                         { key: ENABLED_PLUGINS, path: ENABLED_PLUGINS },
                                     ],
                                 },
                             },
-                            { secret: { name: n.definitionsSecret, items: [{ key: DEFINITIONS_JSON, path: DEFINITIONS_JSON }] } },
+                            { secret: { name: secrets.definitions.name, items: [{ key: DEFINITIONS_JSON, path: DEFINITIONS_JSON }] } },
                         ],
                     },
                 },

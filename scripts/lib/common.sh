@@ -6,7 +6,7 @@
 #                        ~/.cache, then broker-platform/tools). Outside the repository so
 #                        that a fresh clone, another worktree or CI reuses them.
 #   BROKER_CLUSTER_DIR   state of the local control plane (default: <repo>/.cache/cluster)
-#   BROKER_PULUMI_DIR    project-local PULUMI_HOME and file backend (default: <repo>/.pulumi)
+#   BROKER_PULUMI_DIR    the local file backend `npm run env` points Pulumi at (default: <repo>/.pulumi)
 #   PULUMI_CONFIG_PASSPHRASE  passphrase of the local secrets provider
 
 set -euo pipefail
@@ -35,13 +35,12 @@ bp_find_go() {
 BP_CACHE_ROOT="${BROKER_TOOLS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/broker-platform/tools}"
 BP_CLUSTER_DIR="${BROKER_CLUSTER_DIR:-$BP_ROOT/.cache/cluster}"
 BP_PULUMI_DIR="${BROKER_PULUMI_DIR:-$BP_ROOT/.pulumi}"
-BP_PULUMI_HOME="$BP_PULUMI_DIR/home"
 BP_PULUMI_STATE="$BP_PULUMI_DIR/state"
 BP_PASSPHRASE_DEFAULT="broker-platform-local"
 
 # The tool groups. Each is one Go module under tools/ and is cached under its own key,
 # so bumping one pin rebuilds only that group.
-BP_GROUPS=(pulumi kubernetes etcd kwok language-nodejs provider-kubernetes provider-random)
+BP_GROUPS=(kubernetes etcd kwok)
 
 # Go version string, computed once.
 bp_go_version() {
@@ -88,19 +87,4 @@ bp_require_bin() { # group binary
 	p="$(bp_bin "$1" "$2")"
 	[ -n "$p" ] || bp_die "$2 is not built (looked in $(bp_group_dir "$1")/bin). Run: npm run tools"
 	echo "$p"
-}
-
-# Environment for the Pulumi CLI: project-local home and backend, no network.
-bp_pulumi_env() {
-	local pbin
-	pbin="$(bp_group_dir pulumi)/bin"
-	export PATH="$pbin:$(bp_group_dir language-nodejs)/bin:$(bp_group_dir kubernetes)/bin:$PATH"
-	export PULUMI_HOME="$BP_PULUMI_HOME"
-	export PULUMI_BACKEND_URL="file://$BP_PULUMI_STATE"
-	export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE:-$BP_PASSPHRASE_DEFAULT}"
-	export PULUMI_SKIP_UPDATE_CHECK=true
-	export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
-	export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
-	export PULUMI_SKIP_CONFIRMATIONS=true
-	export KUBECONFIG="$BP_CLUSTER_DIR/kubeconfig"
 }

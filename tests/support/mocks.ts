@@ -9,7 +9,8 @@ export interface RegisteredResource {
     inputs: Record<string, any>;
     /** How many input values arrived marked secret. */
     secretInputs: number;
-    options: { provider?: string; parent?: string };
+    /** `importId`: the object this registration adopts (the `import` resource option). */
+    options: { provider?: string; parent?: string; importId?: string };
 }
 
 /** Deterministic stand-ins for generated values, so repeated runs see identical programs. */
@@ -53,16 +54,10 @@ export function unwrapSecrets(value: any, seen: { secrets: number }): any {
 export class RecordingMocks implements pulumi.runtime.Mocks {
     readonly resources: RegisteredResource[] = [];
 
-    /** @param previousOutputs what a StackReference to this stack reads (its last update's outputs). */
-    constructor(private readonly previousOutputs: Record<string, unknown> = {}) {}
-
     newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, any> } {
-        if (args.type === "pulumi:pulumi:StackReference") {
-            return { id: args.inputs.name ?? args.name, state: { name: args.inputs.name ?? args.name, outputs: this.previousOutputs, secretOutputNames: [] } };
-        }
         const seen = { secrets: 0 };
         const inputs = unwrapSecrets(args.inputs, seen);
-        this.resources.push({ type: args.type, name: args.name, inputs, secretInputs: seen.secrets, options: { provider: args.provider } });
+        this.resources.push({ type: args.type, name: args.name, inputs, secretInputs: seen.secrets, options: { provider: args.provider, ...(args.id ? { importId: args.id } : {}) } });
         const state = { ...args.inputs, ...generatedState(args.type, args.name, args.inputs) };
         if (args.type.startsWith("kubernetes:") && state.metadata && !state.metadata.name) {
             state.metadata = { ...state.metadata, name: args.name };

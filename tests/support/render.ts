@@ -2,6 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
+import { setClusterReader } from "../../components";
+import { fakeReader, FakeCluster, recordsFrom } from "./live";
 import { RecordingMocks, RegisteredResource } from "./mocks";
 
 export const REPO_ROOT = path.resolve(__dirname, "..", "..");
@@ -40,8 +42,13 @@ const runs = new Map<string, Promise<ProgramRun>>();
 export interface RunOptions {
     stack?: string;
     preview?: boolean;
-    /** Outputs this stack's previous update exported (read back through its self-reference). */
+    /**
+     * The `clusters` output of this stack's previous update: the program finds the same facts in
+     * the deployment records it left in the cluster.
+     */
     previousOutputs?: Record<string, unknown>;
+    /** Further objects in the cluster before the run (`<Kind>:<id>` → object). */
+    cluster?: FakeCluster;
 }
 
 export function runProgram(config: Record<string, unknown>, opts: RunOptions = {}): Promise<ProgramRun> {
@@ -57,8 +64,12 @@ export function runProgram(config: Record<string, unknown>, opts: RunOptions = {
 }
 
 async function runProgramOnce(config: Record<string, unknown>, opts: RunOptions): Promise<ProgramRun> {
-    const mocks = new RecordingMocks(opts.previousOutputs);
-    await pulumi.runtime.setMocks(mocks, PROJECT, opts.stack ?? "test", opts.preview ?? false, "organization");
+    const mocks = new RecordingMocks();
+    const stack = opts.stack ?? "test";
+    await pulumi.runtime.setMocks(mocks, PROJECT, stack, opts.preview ?? false, "organization");
+    const namespace = String((config.namespace ?? config[`${PROJECT}:namespace`]) as string);
+    const previous = (opts.previousOutputs?.clusters ?? {}) as Record<string, unknown>;
+    setClusterReader(fakeReader({ ...recordsFrom(namespace, `organization/${PROJECT}/${stack}`, previous), ...opts.cluster }));
     const flat: Record<string, string> = {};
     for (const [key, value] of Object.entries(config)) {
         const full = key.includes(":") ? key : `${PROJECT}:${key}`;

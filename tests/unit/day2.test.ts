@@ -1,6 +1,6 @@
 import { expect } from "chai";
-import { ConfigError, majorityOf, parseSettings, transitionProblems } from "../../components";
-import { kubernetesObjects, runProgram } from "../support/render";
+import { ConfigError, majorityOf, parseSettings, RECORD_ANNOTATION, transitionProblems } from "../../components";
+import { kubernetesKind, kubernetesObjects, runProgram } from "../support/render";
 import { all, baseConfig, emqx, find, rabbit } from "../support/fixtures";
 
 const P = "broker-platform";
@@ -81,8 +81,8 @@ describe("day-2 plans", () => {
     });
 
     it("scale-up adds PVs for the new ordinals and leaves existing ones as they were", async () => {
-        const before = kubernetesObjects((await runProgram(baseConfig(), { stack: "day2-a" })).resources);
-        const after = kubernetesObjects((await runProgram(baseConfig({ clusters: [rabbit({ replicas: 5 })] }), { stack: "day2-b", previousOutputs: { clusters: ran(3) } })).resources);
+        const before = kubernetesObjects((await runProgram(baseConfig(), { stack: "day2-scale" })).resources);
+        const after = kubernetesObjects((await runProgram(baseConfig({ clusters: [rabbit({ replicas: 5 })] }), { stack: "day2-scale", previousOutputs: { clusters: ran(3) } })).resources);
         const pvs = (objs: any[]) => all(objs, "PersistentVolume");
         expect(pvs(after)).to.have.length(5);
         expect(pvs(after).slice(0, 3)).to.deep.equal(pvs(before));
@@ -110,10 +110,10 @@ describe("day-2 plans", () => {
 
     it("a second run with unchanged config registers exactly the same objects (nothing to update)", async () => {
         const config = baseConfig({ storage: { mode: "storageClass", className: "ssd" } });
-        const first = await runProgram(config, { stack: "day2-same-1" });
+        const first = await runProgram(config, { stack: "day2-same" });
         // What the engine would hand back: the first run's outputs, as plain values.
-        const recorded = { rmq: { ...first.outputs.clusters.rmq, cookieSecret: "rmq-erlang-cookie", adminSecret: "rmq-admin", connectionUrl: "[secret]" } };
-        const second = await runProgram(config, { stack: "day2-same-2", previousOutputs: { clusters: recorded } });
+        const recorded = { rmq: JSON.parse(first.resources.find((r) => r.name === "rmq-deployment")!.inputs.metadata.annotations[RECORD_ANNOTATION]) };
+        const second = await runProgram(config, { stack: "day2-same", previousOutputs: { clusters: recorded } });
         const registered = (run: typeof first) => run.resources.map((r) => [r.type, r.name, r.inputs]);
         expect(registered(second)).to.deep.equal(registered(first));
     });
@@ -131,20 +131,24 @@ function changedPaths(a: any, b: any, at = ""): string[] {
 
 describe("version upgrades change only what they must", () => {
     async function objectsFor(cluster: any, stack: string) {
-        const objects = kubernetesObjects((await runProgram(baseConfig({ storage: { mode: "storageClass", className: "ssd" }, clusters: [cluster] }), { stack })).resources);
-        return Object.fromEntries(objects.map((o) => [`${o.kind}/${o.metadata.name}`, o]));
+        // Keyed by the resource's logical name: a ConfigMap renamed after its content is still one resource.
+        const run = await runProgram(baseConfig({ storage: { mode: "storageClass", className: "ssd" }, clusters: [cluster] }), { stack });
+        return Object.fromEntries(run.resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => [`${kubernetesKind(r.type)!.kind}/${r.name}`, r.inputs]));
     }
 
     async function diff(from: any, to: any): Promise<string[]> {
-        const a = await objectsFor(from, `upgrade-from-${from.version}`);
-        const b = await objectsFor(to, `upgrade-to-${to.version}`);
+        const a = await objectsFor(from, "upgrade");
+        const b = await objectsFor(to, "upgrade");
         return changedPaths(a, b).map((p) => p.replace(/\.env\.\d+\.value$/, ".env[].value"));
     }
 
     it("RabbitMQ 3.13 → 4.0: image, version label, the 3.x-only locator setting and the checksum", async () => {
         const paths = await diff(rabbit({ version: "3.13.7" }), rabbit({ version: "4.0.9" }));
         expect(paths.filter((p) => !p.endsWith("app.kubernetes.io/version"))).to.have.members([
+            "ConfigMap/rmq-config.metadata.name",
             "ConfigMap/rmq-config.data.rabbitmq.conf",
+            "StatefulSet/rmq.spec.template.spec.volumes.0.projected.sources.0.configMap.name",
+            "ConfigMap/rmq-deployment.metadata.annotations.broker-platform/deployment",
             "StatefulSet/rmq.spec.template.metadata.annotations.broker-platform/config-checksum",
             "StatefulSet/rmq.spec.template.spec.containers.0.image",
             "StatefulSet/rmq.spec.template.spec.initContainers.0.image",
@@ -153,13 +157,16 @@ describe("version upgrades change only what they must", () => {
 
     it("RabbitMQ 4.0 → 4.1: discovery stops calling the API, so its Role, binding and token go", async () => {
         const paths = await diff(rabbit({ version: "4.0.9" }), rabbit({ version: "4.1.4" }));
-        expect(paths).to.include.members(["Role/rmq-peer-discovery", "RoleBinding/rmq-peer-discovery", "StatefulSet/rmq.spec.template.spec.automountServiceAccountToken"]);
+        expect(paths).to.include.members(["Role/rmq-rbac", "RoleBinding/rmq-rbac", "StatefulSet/rmq.spec.template.spec.automountServiceAccountToken"]);
         expect(paths.filter((p) => p.startsWith("Service/") || p.startsWith("Secret/") || p.startsWith("PodDisruptionBudget/"))).to.deep.equal([]);
         expect(paths.some((p) => p.includes("serviceName") || p.includes("selector") || p.includes("volumeClaimTemplates"))).to.equal(false);
     });
 
     it("EMQX 5.7 → 5.8: only the image and the version label", async () => {
         const paths = await diff(emqx({ version: "5.7.2" }), emqx({ version: "5.8.6" }));
-        expect(paths.filter((p) => !p.endsWith("app.kubernetes.io/version"))).to.deep.equal(["StatefulSet/mqtt.spec.template.spec.containers.0.image"]);
+        expect(paths.filter((p) => !p.endsWith("app.kubernetes.io/version"))).to.have.members([
+            "StatefulSet/mqtt.spec.template.spec.containers.0.image",
+            "ConfigMap/mqtt-deployment.metadata.annotations.broker-platform/deployment",
+        ]);
     });
 });
