@@ -1,6 +1,6 @@
 /**
- * See it work without a cluster: build (or reuse) the tools, start the local control plane
- * with kwok nodes, `pulumi up` the dev stack with the real engine and providers, and print
+ * See it work without a cluster: build (or reuse) the control-plane tools, start the local
+ * control plane with kwok nodes, `pulumi up` the dev stack with your Pulumi CLI, and print
  * where the pods landed, which PV each claim is bound to, and the Services.
  *
  * Usage: npm run demo [-- --stack dev] [-- --nodes 3] [-- --objects]
@@ -12,7 +12,8 @@
 import * as path from "path";
 import { renderStack } from "../tests/support/render";
 import { expectAllReady, expectedStack, provideStorageClass, summary } from "../tests/e2e/support/checks";
-import { engineStack } from "../tests/e2e/support/engine";
+import { spawnSync } from "child_process";
+import { requireEngine } from "../tests/e2e/support/engine";
 import { ensureTools, LocalCluster, REPO_ROOT } from "../tests/e2e/support/local";
 
 function arg(name: string): string | undefined {
@@ -28,7 +29,8 @@ async function main(): Promise<void> {
     const step = (m: string) => console.log(`\n== ${m} (${Math.round((Date.now() - t0) / 1000)}s)`);
 
     step("tools");
-    ensureTools(objectsOnly ? ["cluster"] : []);
+    ensureTools(["cluster"]);
+    if (!objectsOnly) requireEngine();
     step(`local control plane with ${nodes} kwok nodes`);
     const k = LocalCluster.start("demo", nodes, process.env.BROKER_CLUSTER_DIR ?? path.join(REPO_ROOT, ".cache", "cluster"));
     const s = expectedStack(stackName);
@@ -40,10 +42,11 @@ async function main(): Promise<void> {
         k.apply([...objects.filter((o) => o.kind === "Namespace"), ...objects.filter((o) => o.kind !== "Namespace")]);
     } else {
         step(`pulumi up -s ${stackName}`);
-        // The project-local backend, so `pulumi stack` / `pulumi destroy` work afterwards.
-        const e = await engineStack(k, REPO_ROOT, stackName, { backendUrl: k.env.PULUMI_BACKEND_URL });
-        const r = await e.stack.up({ color: "always", onOutput: (o) => process.stdout.write(o) });
-        console.log(`result: ${r.summary.result}`);
+        // What a user runs, in this repository, with `npm run env`'s backend and passphrase, so
+        // `pulumi stack` and `pulumi destroy` work afterwards.
+        const script = `eval "$(bash scripts/env.sh)" && pulumi stack select --create ${stackName} && pulumi up --yes --stack ${stackName}`;
+        const r = spawnSync("bash", ["-c", script], { cwd: REPO_ROOT, stdio: "inherit", env: { ...process.env, BROKER_CLUSTER_DIR: k.dir } });
+        if (r.status !== 0) throw new Error(`pulumi up -s ${stackName} exited ${r.status}`);
     }
     step("waiting for the StatefulSets");
     await expectAllReady(k, s);
@@ -56,8 +59,6 @@ async function main(): Promise<void> {
 main().catch((e) => {
     const message = e instanceof Error ? e.message : String(e);
     console.error(`\nERROR: ${message}`);
-    if (/could not be built/.test(message) && !process.argv.includes("--objects")) {
-        console.error("\n`npm run demo -- --objects` shows the control plane's side with the tools that did build.");
-    }
+    if (/Pulumi CLI/.test(message)) console.error("\n`npm run demo -- --objects` shows the control plane's side without the engine.");
     process.exit(1);
 });

@@ -19,6 +19,8 @@ export interface ExpectedCluster {
     replicas: number;
     /** Peer discovery asks the API for the headless Service's endpoints (needs RBAC). */
     needsApiAccess: boolean;
+    /** Two members may never share a node: set, or the default with hostPath volumes. */
+    requiredAntiAffinity?: boolean;
 }
 
 export interface ExpectedStack {
@@ -50,6 +52,7 @@ export function expectedStack(stack: string): ExpectedStack {
         // RabbitMQ's peer discovery lists the headless Service's endpoints before 4.1; EMQX
         // only with `discovery: k8s`.
         needsApiAccess: c.engine === "rabbitmq" ? versionBelow(String(c.version), 4, 1) : c.discovery === "k8s",
+        requiredAntiAffinity: c.antiAffinity === "required" || (c.antiAffinity === undefined && storage.mode === "hostPath"),
     }));
     return { stack, namespace: String(get("namespace")), storageMode: storage.mode, storage, clusters };
 }

@@ -1,83 +1,143 @@
 /**
- * The real Pulumi engine, driven through the Automation API: the `pulumi` CLI built by
- * scripts/tools.sh runs the deployment (state in a local file backend, plugins from the
- * project-local PULUMI_HOME, no downloads), and the program is `index.ts` itself, run by the
- * SDK's own language runtime in this process (an inline program).
+ * The real Pulumi engine, found the way a user's machine has it: the `pulumi` CLI on PATH and
+ * the provider plugins installed for it ($PULUMI_HOME or ~/.pulumi). Every program runs from a
+ * copy of its project directory through the CLI's own launcher (the nodejs language host reads
+ * `Pulumi.yaml`'s `main`), never as an inline program of the test process; state lives in a
+ * scratch file backend.
  */
-import { LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
+import { EngineEvent, LocalWorkspace, PulumiCommand, Stack } from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import * as path from "path";
-import { LocalCluster, REPO_ROOT, tempDir, toolsEnv } from "./local";
+import { stringify } from "yaml";
+import { LocalCluster, REPO_ROOT, run, tempDir } from "./local";
+
+const PASSPHRASE = "broker-platform-e2e";
+
+/** The policy pack, loaded from its directory as `pulumi preview --policy-pack policies` does. */
+export const POLICY_PACK = path.join(REPO_ROOT, "policies");
+
+/** uid of every claim in a namespace, with the volume it is bound to and that volume's uid. */
+export function claimUids(k: LocalCluster, ns: string): Record<string, { uid: string; volume: string; volumeUid: string }> {
+    const out: Record<string, { uid: string; volume: string; volumeUid: string }> = {};
+    for (const c of k.getJson(["get", "pvc", "-n", ns]).items) {
+        const pv = k.getJson(["get", "pv", c.spec.volumeName]);
+        out[c.metadata.name] = { uid: c.metadata.uid, volume: c.spec.volumeName, volumeUid: pv.metadata.uid };
+    }
+    return out;
+}
+
+/** Fails with what to install when there is no `pulumi` CLI on PATH. */
+export function requireEngine(): string {
+    let version: string;
+    try {
+        version = run("pulumi", ["version"], { env: { ...process.env, PULUMI_SKIP_UPDATE_CHECK: "true" } }).stdout.trim();
+    } catch {
+        throw new Error("the engine tier needs the Pulumi CLI on PATH (https://www.pulumi.com/docs/install/) with the kubernetes and random plugins of the lock file's versions");
+    }
+    return version;
+}
 
 /**
- * Runs the program module the way the nodejs language host does: a module that exports a
- * function (`export = async () => {...}`) is called and its result becomes the stack outputs;
- * otherwise the module's exports are the outputs. Every module of the program is forgotten
- * first, so each run registers its resources afresh.
+ * Copies a project directory (the files git tracks or would track, so uncommitted work is
+ * tested too) to a scratch directory. `node_modules` is linked to the repository's unless the
+ * copy is to install its own.
  */
-async function runProgram(entry: string): Promise<Record<string, unknown>> {
-    const mod = freshRequire(entry) as any;
-    const main = typeof mod === "function" ? mod : typeof mod?.default === "function" ? mod.default : undefined;
-    return main ? ((await main()) ?? {}) : mod;
-}
-
-function freshRequire(entry: string): unknown {
-    const roots = [path.join(REPO_ROOT, "index.ts"), path.join(REPO_ROOT, "components") + path.sep, path.dirname(entry) + path.sep];
-    for (const key of Object.keys(require.cache)) {
-        if (key.includes(`${path.sep}node_modules${path.sep}`)) continue;
-        if (roots.some((r) => key === r || key.startsWith(r))) delete require.cache[key];
+export function projectCopy(from: string = REPO_ROOT, opts: { linkNodeModules?: boolean } = {}): string {
+    const to = tempDir("e2e-project-");
+    const files = run("git", ["ls-files", "-co", "--exclude-standard", "-z", "--", "."], { cwd: from }).stdout.split("\0").filter(Boolean);
+    for (const f of files) {
+        const src = path.join(from, f);
+        if (!fs.existsSync(src) || fs.statSync(src).isDirectory()) continue;
+        fs.mkdirSync(path.dirname(path.join(to, f)), { recursive: true });
+        fs.copyFileSync(src, path.join(to, f));
     }
-    return require(entry);
+    if (opts.linkNodeModules ?? true) fs.symlinkSync(path.join(REPO_ROOT, "node_modules"), path.join(to, "node_modules"));
+    return to;
 }
 
-function projectName(projectDir: string): string {
-    const m = /^name:\s*(\S+)/m.exec(fs.readFileSync(path.join(projectDir, "Pulumi.yaml"), "utf8"));
-    if (!m) throw new Error(`no project name in ${projectDir}/Pulumi.yaml`);
-    return m[1];
+/** The environment every engine command of the tier runs with (the user's PATH and PULUMI_HOME). */
+export function engineEnv(k: LocalCluster, backendDir: string): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const [key, value] of Object.entries(process.env)) if (value !== undefined) env[key] = value;
+    return {
+        ...env,
+        KUBECONFIG: k.kubeconfig,
+        PULUMI_BACKEND_URL: `file://${backendDir}`,
+        PULUMI_CONFIG_PASSPHRASE: PASSPHRASE,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+    };
 }
 
 export interface EngineStack {
     stack: Stack;
+    /** The project copy the stack runs in. */
     workDir: string;
     env: Record<string, string>;
+    /** Replaces the stack's config file (project keys without the prefix) before the next operation. */
+    setConfig(config: Record<string, unknown>): void;
 }
 
 /**
- * A stack of a Pulumi project, in a scratch work directory holding copies of the project and
- * stack files (stack init writes an encryption salt there; the tracked files stay untouched).
- *
- * @param projectDir directory with Pulumi.yaml and Pulumi.<stack>.yaml
- * @param entry the program module (default: <projectDir>/index.ts)
+ * A stack of a copy of `projectDir`. With `config`, the stack file is written from it (keys
+ * without the project prefix); otherwise the project's own `Pulumi.<stack>.yaml` is used.
  */
 export async function engineStack(
     k: LocalCluster,
-    projectDir: string,
     stackName: string,
-    opts: { entry?: string; backendUrl?: string } = {},
+    opts: { projectDir?: string; backendDir?: string; config?: Record<string, unknown> } = {},
 ): Promise<EngineStack> {
-    const entry = opts.entry ?? path.join(projectDir, "index.ts");
-    const base = toolsEnv(k.dir, process.env.BROKER_PULUMI_DIR ?? path.join(REPO_ROOT, ".pulumi"));
-    const pulumiBin = base.PATH!.split(path.delimiter).find((d) => fs.existsSync(path.join(d, "pulumi")));
-    if (!pulumiBin) throw new Error("the pulumi CLI is not built: run npm run tools");
-    const workDir = tempDir(`e2e-${stackName}-`);
-    const backendUrl = opts.backendUrl ?? `file://${tempDir("e2e-state-")}`;
-    for (const f of ["Pulumi.yaml", `Pulumi.${stackName}.yaml`]) {
-        if (fs.existsSync(path.join(projectDir, f))) fs.copyFileSync(path.join(projectDir, f), path.join(workDir, f));
-    }
-    const env: Record<string, string> = {
-        PULUMI_HOME: base.PULUMI_HOME!,
-        PULUMI_BACKEND_URL: backendUrl,
-        PULUMI_CONFIG_PASSPHRASE: base.PULUMI_CONFIG_PASSPHRASE!,
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-        PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK: "true",
-        KUBECONFIG: k.kubeconfig,
-        PATH: base.PATH!,
+    const workDir = projectCopy(opts.projectDir ?? REPO_ROOT);
+    const backendDir = opts.backendDir ?? tempDir("e2e-state-");
+    const env = engineEnv(k, backendDir);
+    const project = projectName(workDir);
+    const setConfig = (config: Record<string, unknown>) => {
+        const prefixed = Object.fromEntries(Object.entries(config).map(([key, value]) => [`${project}:${key}`, value]));
+        const file = path.join(workDir, `Pulumi.${stackName}.yaml`);
+        const salt = fs.existsSync(file) ? /^encryptionsalt:.*$/m.exec(fs.readFileSync(file, "utf8"))?.[0] : undefined;
+        fs.writeFileSync(file, `${salt ? `${salt}\n` : ""}${stringify({ config: prefixed })}`);
     };
-    const pulumiCommand = await PulumiCommand.get({ root: path.dirname(pulumiBin), skipVersionCheck: true });
-    const stack = await LocalWorkspace.createOrSelectStack(
-        { stackName, projectName: projectName(projectDir), program: () => runProgram(entry) },
-        { workDir, pulumiHome: env.PULUMI_HOME, envVars: env, pulumiCommand },
-    );
-    return { stack, workDir, env };
+    if (opts.config) setConfig(opts.config);
+    const pulumiCommand = await PulumiCommand.get({ skipVersionCheck: true });
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir }, { workDir, envVars: env, pulumiCommand });
+    return { stack, workDir, env, setConfig };
+}
+
+function projectName(dir: string): string {
+    const m = /^name:\s*(\S+)/m.exec(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"));
+    if (!m) throw new Error(`no project name in ${dir}/Pulumi.yaml`);
+    return m[1];
+}
+
+/** The engine's summary of an update or preview without the unchanged count, e.g. "create 14, import 5". */
+export function changes(summary: Record<string, number | undefined> | undefined): string {
+    return Object.entries(summary ?? {})
+        .filter(([op, n]) => op !== "same" && (n ?? 0) > 0)
+        .map(([op, n]) => `${op} ${n}`)
+        .join(", ");
+}
+
+export interface PolicyViolation {
+    policyName: string;
+    enforcementLevel: string;
+    resourceUrn?: string;
+}
+
+/** Policy violations among engine events (Automation API `onEvent`, or the CLI's streamed JSON). */
+export function policyViolations(events: EngineEvent[]): PolicyViolation[] {
+    return events.filter((e) => e.policyEvent).map((e) => ({ policyName: e.policyEvent!.policyName, enforcementLevel: e.policyEvent!.enforcementLevel, resourceUrn: e.policyEvent!.resourceUrn }));
+}
+
+/** Runs `pulumi <args>` in `cwd`; with `--json` and streaming, parses every engine event line. */
+export function cli(args: string[], cwd: string, env: Record<string, string>): { status: number | null; stdout: string; stderr: string; events: EngineEvent[] } {
+    const r = run("pulumi", args, { cwd, env: { ...env, PULUMI_ENABLE_STREAMING_JSON_PREVIEW: "true" } });
+    const events: EngineEvent[] = [];
+    for (const line of r.stdout.split("\n")) {
+        if (!line.startsWith("{")) continue;
+        try {
+            events.push(JSON.parse(line) as EngineEvent);
+        } catch {
+            // not an event line
+        }
+    }
+    return { ...r, events };
 }

@@ -1,8 +1,8 @@
 /**
- * The end-to-end tier's access to the real tools: the binaries built by `scripts/tools.sh`,
- * a local control plane started by `scripts/cluster-up.sh`, kubectl against it, and the Pulumi
- * CLI with a project-local home and file backend. Nothing here imitates a tool: when one is
- * missing, the helpers throw with the reason the build script gave.
+ * The end-to-end tier's access to the real tools: the control-plane binaries built by
+ * `scripts/tools.sh`, a local control plane started by `scripts/cluster-up.sh` and kubectl
+ * against it. Nothing here imitates a tool: when one is missing, the helpers throw with the
+ * reason the build script gave.
  */
 import { execFileSync, spawnSync, SpawnSyncReturns } from "child_process";
 import * as fs from "fs";
@@ -37,19 +37,19 @@ export function ensureTools(groups: string[]): void {
     }
 }
 
-/** The environment `npm run env` prints, for a cluster kept in `clusterDir`. */
-export function toolsEnv(clusterDir: string, pulumiDir: string): NodeJS.ProcessEnv {
+/** PATH with the control plane's kubectl, as `npm run env` prints it. */
+export function toolsEnv(clusterDir: string): NodeJS.ProcessEnv {
     const out = execFileSync("bash", ["-c", 'eval "$(bash scripts/env.sh 2>/dev/null)" && env -0'], {
         cwd: REPO_ROOT,
         encoding: "utf8",
-        env: { ...process.env, BROKER_CLUSTER_DIR: clusterDir, BROKER_PULUMI_DIR: pulumiDir },
+        env: { ...process.env, BROKER_CLUSTER_DIR: clusterDir },
     });
     const env: NodeJS.ProcessEnv = {};
     for (const entry of out.split("\0")) {
         const i = entry.indexOf("=");
         if (i > 0) env[entry.slice(0, i)] = entry.slice(i + 1);
     }
-    return env;
+    return { ...process.env, PATH: env.PATH, KUBECONFIG: env.KUBECONFIG };
 }
 
 export interface RunResult {
@@ -86,7 +86,7 @@ export class LocalCluster {
 
     private constructor(readonly name: string, readonly nodes: number, dir?: string) {
         this.dir = dir ?? path.join(E2E_DIR, `cluster-${name}`);
-        this.env = { ...toolsEnv(this.dir, process.env.BROKER_PULUMI_DIR ?? path.join(REPO_ROOT, ".pulumi")) };
+        this.env = toolsEnv(this.dir);
     }
 
     /** Starts a cluster in `dir` (default: a directory of the e2e tier named after `name`). */
@@ -100,6 +100,11 @@ export class LocalCluster {
             throw new Error(`cluster-up --nodes ${nodes} failed (exit ${r.status}):\n${tail(r.stderr)}`);
         }
         return c;
+    }
+
+    /** A cluster started elsewhere (e.g. by `npm run cluster:up`) from its directory. */
+    static attach(dir: string): LocalCluster {
+        return new LocalCluster(path.basename(dir), 0, dir);
     }
 
     stop(): void {
