@@ -20,19 +20,24 @@ export async function kubeClusterReader(opts: KubeReaderOptions = {}): Promise<C
     const providerConfig = new pulumi.Config("kubernetes");
     const kc = new k8s.KubeConfig();
     const source = opts.kubeconfig ?? providerConfig.get("kubeconfig");
-    if (source === undefined) kc.loadFromDefault();
-    else if (/^\s*(apiVersion|kind|clusters|\{)/m.test(source)) kc.loadFromString(source);
-    else kc.loadFromFile(source);
     const context = opts.context ?? providerConfig.get("context");
-    if (context) kc.setCurrentContext(context);
+    try {
+        if (source === undefined) kc.loadFromDefault();
+        else if (/^\s*(apiVersion|kind|clusters|\{)/m.test(source)) kc.loadFromString(source);
+        else kc.loadFromFile(source);
+        if (context) kc.setCurrentContext(context);
+    } catch (e) {
+        const from = source === undefined ? `$KUBECONFIG (${process.env.KUBECONFIG ?? "unset"}) or ~/.kube/config` : "kubernetes:kubeconfig";
+        throw runError(`Cannot load the kubeconfig from ${from}${context ? ` with context ${context}` : ""}: ${describe(e)}`);
+    }
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const read = async (what: string, get: () => Promise<{ metadata?: { uid?: string; annotations?: Record<string, string> } }>): Promise<LiveObject | undefined> => {
         try {
             const o = await get();
             return { uid: o.metadata?.uid ?? "", annotations: o.metadata?.annotations ?? {} };
         } catch (e) {
-            if ((e as { code?: number }).code === 404) return undefined;
-            throw new pulumi.RunError(`Cannot read ${what} from the cluster at ${server(kc)} (needed to adopt what this stack retained and to compare with what runs): ${describe(e)}`);
+            if ((e as { code?: unknown }).code === 404) return undefined;
+            throw runError(`Cannot read ${what} from the cluster at ${server(kc)} (needed to adopt what this stack retained and to compare with what runs): ${describe(e)}`);
         }
     };
     return {
@@ -42,12 +47,19 @@ export async function kubeClusterReader(opts: KubeReaderOptions = {}): Promise<C
     };
 }
 
+/** A RunError (shown without a stack) whose stack is not formatted at all: source-mapping it costs seconds. */
+function runError(message: string): pulumi.RunError {
+    const err = new pulumi.RunError(message);
+    err.stack = message;
+    return err;
+}
+
 function server(kc: KubeConfig): string {
     return kc.getCurrentCluster()?.server ?? "(no current cluster in the kubeconfig)";
 }
 
 function describe(e: unknown): string {
-    const err = e as { code?: number; body?: unknown; message?: string; cause?: { message?: string } };
-    if (err.code !== undefined) return `HTTP ${err.code}${typeof err.body === "string" ? `: ${err.body.slice(0, 300)}` : ""}`;
+    const err = e as { code?: unknown; body?: unknown; message?: string; cause?: { message?: string } };
+    if (typeof err.code === "number") return `HTTP ${err.code}${typeof err.body === "string" ? `: ${err.body.slice(0, 300)}` : ""}`;
     return err.cause?.message ?? err.message ?? String(e);
 }
