@@ -110,8 +110,14 @@ describe("e2e: pulumi up on a local control plane (the real engine)", function (
                 const kinds = [...secrets.values()].join("\n");
                 expect(kinds).to.match(/erlang-cookie cookie/).and.match(/admin password/).and.match(/admin username/).and.match(/connectionUrl/);
                 if (s.clusters.some((c) => c.engine === "rabbitmq")) expect(kinds).to.match(/password_hash/);
-                const exported = JSON.stringify(await e.stack.exportStack());
+                // The CLI's own export, as a user or a backup job runs it (the Automation API's
+                // exportStack decrypts secrets).
+                const exported = mustRun("pulumi", ["stack", "export", "--stack", stackName], { cwd: e.workDir, env: e.env });
+                expect(JSON.parse(exported).deployment.resources.length).to.be.greaterThan(10);
                 expect(leaks(exported, secrets)).to.deep.equal([]);
+                // Control: the same search finds the cookie and the connection URL in a decrypted export.
+                const decrypted = leaks(JSON.stringify(await e.stack.exportStack()), secrets).join("\n");
+                expect(decrypted).to.match(/erlang-cookie cookie \(plain\)/).and.match(/connectionUrl \(plain\)/);
             });
 
             it("a deleted broker pod comes back with the same name and the same claim", async function () {
