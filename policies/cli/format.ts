@@ -7,7 +7,19 @@ export interface Report {
     violations: Violation[];
     errors: LoadError[];
     files: number;
+    /** Kubernetes objects loaded. */
     objects: number;
+    /** Of those, objects of kinds the rules read. */
+    linted: number;
+    /** The others, by kind. */
+    skipped: Record<string, number>;
+}
+
+function skippedText(skipped: Record<string, number>): string {
+    const kinds = Object.entries(skipped).sort(([a], [b]) => a.localeCompare(b));
+    if (kinds.length === 0) return "";
+    const n = kinds.reduce((sum, [, c]) => sum + c, 0);
+    return ` (${n} skipped, kinds no rule reads: ${kinds.map(([k, c]) => `${k} ×${c}`).join(", ")})`;
 }
 
 export function formatJson(r: Report): string {
@@ -16,7 +28,7 @@ export function formatJson(r: Report): string {
         if (v.line !== undefined) o.line = v.line;
         return o;
     });
-    return JSON.stringify({ violations, errors: r.errors }, null, 2);
+    return JSON.stringify({ violations, errors: r.errors, summary: { files: r.files, objects: r.objects, linted: r.linted, skipped: r.skipped } }, null, 2);
 }
 
 export function formatText(r: Report): string {
@@ -29,7 +41,7 @@ export function formatText(r: Report): string {
     }
     const m = r.violations.filter((v) => v.enforcement === "mandatory").length;
     const a = r.violations.length - m;
-    lines.push(`${m} mandatory, ${a} advisory violation${a === 1 ? "" : "s"} in ${r.objects} object${r.objects === 1 ? "" : "s"} from ${r.files} file${r.files === 1 ? "" : "s"}${r.errors.length ? `; ${r.errors.length} error${r.errors.length === 1 ? "" : "s"}` : ""}`);
+    lines.push(`${m} mandatory, ${a} advisory violation${a === 1 ? "" : "s"} in ${r.linted} object${r.linted === 1 ? "" : "s"} linted${skippedText(r.skipped)} from ${r.files} file${r.files === 1 ? "" : "s"}${r.errors.length ? `; ${r.errors.length} error${r.errors.length === 1 ? "" : "s"}` : ""}`);
     return lines.join("\n");
 }
 

@@ -75,8 +75,29 @@ function stringRanges(docs: ReturnType<typeof parseAllDocuments>): Array<[number
     return ranges;
 }
 
+/**
+ * Line of an unrendered Helm template, or undefined. `{{` inside a value is data (Prometheus alert
+ * text such as `Instance {{ $labels.instance }} is down` is valid, fully rendered YAML); a template
+ * is `{{` where YAML structure is expected: either the text does not parse and a `{{` outside
+ * comments and strings is the reason, or it parses only as a flow mapping whose key is itself a
+ * flow mapping (`name: {{ .Release.Name }}`), which no manifest means.
+ */
 function helmTemplateLine(text: string, docs: ReturnType<typeof parseAllDocuments>, lc: LineCounter): number | undefined {
     if (!text.includes("{{")) return undefined;
+    for (const doc of docs) {
+        let at: number | undefined;
+        visit(doc, {
+            Map(_k, node) {
+                if (at === undefined && node.flow && node.items.some((pair) => isMap(pair.key) && (pair.key as { flow?: boolean }).flow)) {
+                    at = node.range?.[0];
+                    return visit.BREAK;
+                }
+                return undefined;
+            },
+        });
+        if (at !== undefined) return lc.linePos(at).line;
+    }
+    if (!docs.some((d) => d.errors.length > 0)) return undefined;
     const ranges = stringRanges(docs);
     const re = /\{\{/g;
     let m: RegExpExecArray | null;
@@ -160,9 +181,23 @@ function addValue(value: unknown, node: Node | null, file: string, lc: LineCount
     into.sources.set(obj, { file, line: lineOf(node, lc) });
 }
 
-export function loadPaths(inputs: string[]): Loaded {
+/** Name under which standard input (`-`) is reported. */
+export const STDIN = "<stdin>";
+
+/** Loads files and directories; `-` reads standard input (through `readStdin`, default fd 0). */
+export function loadPaths(inputs: string[], readStdin: () => string = () => fs.readFileSync(0, "utf8")): Loaded {
     const into: Loaded = { objects: [], sources: new Map(), errors: [], files: [] };
-    for (const f of collectFiles(inputs, into.errors)) {
+    if (inputs.includes("-")) {
+        into.files.push(STDIN);
+        let text = "";
+        try {
+            text = readStdin();
+        } catch (e) {
+            into.errors.push({ file: STDIN, message: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` });
+        }
+        loadText(text, STDIN, into);
+    }
+    for (const f of collectFiles(inputs.filter((i) => i !== "-"), into.errors)) {
         const shown = displayPath(f);
         into.files.push(shown);
         let text: string;

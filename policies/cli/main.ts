@@ -12,6 +12,7 @@ import { ConfigError, resolveConfig, ResolvedConfig } from "../config";
 import { hasMandatory, lint } from "../engine";
 import { formatJson, formatSarif, formatText } from "./format";
 import { LoadError, loadPaths } from "./load";
+import { countKinds } from "./kinds";
 
 export interface Io {
     out: (s: string) => void;
@@ -60,10 +61,11 @@ export function run(argv: string[], io: Io = defaultIo): number {
         .version(version)
         .addOption(new Option("-f, --format <format>", "output format").choices(["text", "json", "sarif"]).default("text"))
         .option("-c, --config <file>", "YAML/JSON file with rule levels and options")
-        .argument("<paths...>", "manifest files or directories (*.yaml, *.yml, *.json, searched recursively)")
+        .option("--allow-empty", "exit 0 when the inputs hold no Kubernetes object (default: exit 2, so a failed render or a mistyped path fails CI)")
+        .argument("<paths...>", "manifest files or directories (*.yaml, *.yml, *.json, searched recursively); - reads standard input")
         .exitOverride()
         .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-        .action((paths: string[], opts: { format: "text" | "json" | "sarif"; config?: string }) => {
+        .action((paths: string[], opts: { format: "text" | "json" | "sarif"; config?: string; allowEmpty?: boolean }) => {
             let config: ResolvedConfig;
             try {
                 config = opts.config ? loadConfig(opts.config) : resolveConfig({});
@@ -75,7 +77,13 @@ export function run(argv: string[], io: Io = defaultIo): number {
             const loaded = loadPaths(paths);
             const result = lint(loaded.objects, config, loaded.sources);
             const errors: LoadError[] = [...loaded.errors, ...result.errors.map((m) => ({ file: "-", message: m }))];
-            const report = { violations: result.violations, errors, files: loaded.files.length, objects: loaded.objects.length };
+            if (errors.length === 0 && loaded.objects.length === 0 && !opts.allowEmpty) {
+                errors.push({
+                    file: paths.join(" "),
+                    message: `no Kubernetes objects in ${loaded.files.length} file${loaded.files.length === 1 ? "" : "s"} (an empty render or a mistyped path?); pass --allow-empty to accept that`,
+                });
+            }
+            const report = { violations: result.violations, errors, files: loaded.files.length, ...countKinds(loaded.objects) };
             if (opts.format === "json") io.out(formatJson(report));
             else if (opts.format === "sarif") io.out(formatSarif(report, version));
             else io.out(formatText(report));

@@ -58,6 +58,25 @@ describe("policies: broker-lint CLI", function () {
         expect(r.code, r.stdout + r.stderr).to.equal(0);
         expect(r.stdout).to.match(/advisory\s+\[deprecated-api\] StatefulSet\/default\/web/);
     });
+    it("nothing to lint is exit 2, unless --allow-empty: an empty file, a directory without manifests, empty stdin", () => {
+        const emptyDir = fs.mkdtempSync(path.join(dir, "none-"));
+        for (const args of [[path.join(dir, "empty.yaml")], [emptyDir]]) {
+            const r = cli(args);
+            expect(r.code, r.stdout).to.equal(2);
+            expect(r.stdout).to.match(/no Kubernetes objects in [01] files?/);
+            expect(cli(["--allow-empty", ...args]).code).to.equal(0);
+        }
+        const stdin = spawnSync(process.execPath, [BIN, "--format", "json", "-"], { input: "", encoding: "utf8" });
+        expect(stdin.status).to.equal(2);
+        expect(JSON.parse(stdin.stdout).errors[0].message).to.match(/no Kubernetes objects/);
+    });
+    it("custom resources are loaded but counted as skipped, not as linted", () => {
+        const f = path.join(dir, "operator.yaml");
+        fs.writeFileSync(f, "apiVersion: rabbitmq.com/v1beta1\nkind: RabbitmqCluster\nmetadata: {name: r}\nspec: {replicas: 3}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}]}\n");
+        const r = cli(["--format", "json", f]);
+        expect(JSON.parse(r.stdout).summary).to.deep.equal({ files: 1, objects: 2, linted: 1, skipped: { RabbitmqCluster: 1 } });
+        expect(cli([f]).stdout).to.match(/in 1 object linted \(1 skipped, kinds no rule reads: RabbitmqCluster ×1\) from 1 file/);
+    });
     it("exit 2 naming file and line for unrendered Helm templates, missing files, bad config, bad usage", () => {
         const helm = cli(["--format", "json", path.join(dir, "helm.yaml")]);
         expect(helm.code).to.equal(2);
