@@ -3,7 +3,7 @@
  * enforcement level and source location. Both adapters (CrossGuard, CLI) call `lint`.
  */
 import { resolveConfig, ResolvedConfig } from "./config";
-import { K8sObject, SourceRef, Violation } from "./lib/types";
+import { FieldRef, K8sObject, Position, SourceRef, Violation } from "./lib/types";
 import { resourceId } from "./lib/util";
 import { withSharedModel } from "./lib/model";
 import { RULES } from "./rules";
@@ -14,11 +14,14 @@ export interface LintResult {
     errors: string[];
 }
 
-export function lint(objects: K8sObject[], config: ResolvedConfig = resolveConfig({}), sources?: Map<K8sObject, SourceRef>): LintResult {
-    return withSharedModel(() => lintOnce(objects, config, sources));
+/** Where a field was written (the CLI's loader knows; CrossGuard's objects have no file). */
+export type Locate = (at: FieldRef) => Position | undefined;
+
+export function lint(objects: K8sObject[], config: ResolvedConfig = resolveConfig({}), sources?: Map<K8sObject, SourceRef>, locate?: Locate): LintResult {
+    return withSharedModel(() => lintOnce(objects, config, sources, locate));
 }
 
-function lintOnce(objects: K8sObject[], config: ResolvedConfig, sources?: Map<K8sObject, SourceRef>): LintResult {
+function lintOnce(objects: K8sObject[], config: ResolvedConfig, sources?: Map<K8sObject, SourceRef>, locate?: Locate): LintResult {
     const violations: Violation[] = [];
     const errors: string[] = [];
     const seen = new Set<string>();
@@ -39,9 +42,17 @@ function lintOnce(objects: K8sObject[], config: ResolvedConfig, sources?: Map<K8
             if (seen.has(key)) continue;
             seen.add(key);
             const src = sources?.get(f.object);
+            const field = f.at ? locate?.(f.at) : undefined;
             const v: Violation = { policy: rule.id, enforcement, resource, message: f.message };
-            if (src?.file !== undefined) v.file = src.file;
-            if (src?.line !== undefined) v.line = src.line;
+            if (field) {
+                v.file = field.file;
+                v.line = field.line;
+                if (field.column !== undefined) v.column = field.column;
+            } else {
+                if (src?.file !== undefined) v.file = src.file;
+                if (src?.line !== undefined) v.line = src.line;
+                if (src?.column !== undefined) v.column = src.column;
+            }
             if (src?.urn !== undefined) v.urn = src.urn;
             violations.push(v);
         }

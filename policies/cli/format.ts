@@ -1,7 +1,8 @@
 /** Output formats: text for people, JSON for scripts, SARIF 2.1.0 for code scanning. */
 import { Violation } from "../lib/types";
 import { RULES } from "../rules";
-import { LoadError } from "./load";
+import * as path from "path";
+import { LoadError, STDIN } from "./load";
 
 export interface Report {
     violations: Violation[];
@@ -26,6 +27,7 @@ export function formatJson(r: Report): string {
     const violations = r.violations.map((v) => {
         const o: Record<string, unknown> = { policy: v.policy, enforcement: v.enforcement, resource: v.resource, message: v.message, file: v.file ?? null };
         if (v.line !== undefined) o.line = v.line;
+        if (v.column !== undefined) o.column = v.column;
         return o;
     });
     return JSON.stringify({ violations, errors: r.errors, summary: { files: r.files, objects: r.objects, linted: r.linted, skipped: r.skipped } }, null, 2);
@@ -35,7 +37,7 @@ export function formatText(r: Report): string {
     const lines: string[] = [];
     for (const e of r.errors) lines.push(`error: ${e.file}${e.line !== undefined ? `:${e.line}` : ""}: ${e.message}`);
     for (const v of r.violations) {
-        const where = v.file ? `${v.file}${v.line !== undefined ? `:${v.line}` : ""}` : "-";
+        const where = v.file ? `${v.file}${v.line !== undefined ? `:${v.line}${v.column !== undefined ? `:${v.column}` : ""}` : ""}` : "-";
         lines.push(`${where}: ${v.enforcement === "mandatory" ? "MANDATORY" : "advisory "} [${v.policy}] ${v.resource}`);
         lines.push(`    ${v.message}`);
     }
@@ -43,6 +45,12 @@ export function formatText(r: Report): string {
     const a = r.violations.length - m;
     lines.push(`${m} mandatory, ${a} advisory violation${a === 1 ? "" : "s"} in ${r.linted} object${r.linted === 1 ? "" : "s"} linted${skippedText(r.skipped)} from ${r.files} file${r.files === 1 ? "" : "s"}${r.errors.length ? `; ${r.errors.length} error${r.errors.length === 1 ? "" : "s"}` : ""}`);
     return lines.join("\n");
+}
+
+/** A file as a URI reference relative to the working directory (code scanning resolves it against the checkout). */
+function sarifUri(file: string): string {
+    if (file === STDIN) return file;
+    return encodeURI(path.relative(process.cwd(), path.resolve(file)).split(path.sep).join("/"));
 }
 
 export function formatSarif(r: Report, version: string): string {
@@ -55,8 +63,8 @@ export function formatSarif(r: Report, version: string): string {
             message: { text: `${v.resource}: ${v.message}` },
         };
         if (v.file) {
-            const physicalLocation: Record<string, unknown> = { artifactLocation: { uri: encodeURI(v.file) } };
-            if (v.line !== undefined) physicalLocation.region = { startLine: v.line };
+            const physicalLocation: Record<string, unknown> = { artifactLocation: { uri: sarifUri(v.file) } };
+            if (v.line !== undefined) physicalLocation.region = { startLine: v.line, ...(v.column !== undefined ? { startColumn: v.column } : {}) };
             result.locations = [{ physicalLocation, logicalLocations: [{ name: v.resource, kind: "resource" }] }];
         }
         return result;

@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { isMap, isScalar, isSeq, LineCounter, Node, parseAllDocuments, Scalar, visit } from "yaml";
-import { K8sObject, SourceRef } from "../lib/types";
+import { FieldRef, K8sObject, Position, SourceRef } from "../lib/types";
 
 export interface LoadError {
     file: string;
@@ -21,6 +21,54 @@ export interface Loaded {
     sources: Map<K8sObject, SourceRef>;
     errors: LoadError[];
     files: string[];
+    /** Where each map and list of the loaded values was written, and each of their fields. */
+    positions?: WeakMap<object, NodePositions>;
+}
+
+interface NodePositions {
+    self: Position;
+    fields: Map<string | number, Position>;
+}
+
+/** The position of a field (or of the map/list holding it) among what `into` loaded. */
+export function locator(into: Loaded): (at: FieldRef) => Position | undefined {
+    return (at) => {
+        const p = into.positions?.get(at.node);
+        return p ? ((at.key !== undefined ? p.fields.get(at.key) : undefined) ?? p.self) : undefined;
+    };
+}
+
+/**
+ * Walks a document's syntax tree beside the value it produced and records, for every map and list
+ * (by identity), where it and each of its fields start: the value's line and column.
+ */
+function indexPositions(node: Node | null | undefined, value: unknown, file: string, lc: LineCounter, into: WeakMap<object, NodePositions>): void {
+    if (!node || value === null || typeof value !== "object") return;
+    const at = (n: Node | null | undefined): Position | undefined => {
+        const r = n?.range;
+        if (!r) return undefined;
+        const { line, col } = lc.linePos(r[0]);
+        return { file, line, column: col };
+    };
+    const self = at(node);
+    if (!self || into.has(value)) return;
+    const fields = new Map<string | number, Position>();
+    into.set(value, { self, fields });
+    if (isMap(node) && !Array.isArray(value)) {
+        for (const pair of node.items) {
+            const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+            if (key === undefined) continue;
+            const pos = at(pair.value as Node) ?? at(pair.key as Node);
+            if (pos) fields.set(key, pos);
+            indexPositions(pair.value as Node, (value as Record<string, unknown>)[key], file, lc, into);
+        }
+    } else if (isSeq(node) && Array.isArray(value)) {
+        node.items.forEach((item, i) => {
+            const pos = at(item as Node);
+            if (pos) fields.set(i, pos);
+            indexPositions(item as Node, value[i], file, lc, into);
+        });
+    }
 }
 
 const EXT = /\.(ya?ml|json)$/i;
@@ -153,6 +201,8 @@ export function loadText(text: string, file: string, into: Loaded): void {
             into.errors.push({ file, line: lineOf(doc.contents as Node, lc), message: `cannot read document: ${e instanceof Error ? e.message : String(e)}` });
             continue;
         }
+        into.positions ??= new WeakMap();
+        indexPositions(doc.contents as Node | null, value, file, lc, into.positions);
         addValue(value, doc.contents as Node | null, file, lc, into);
     }
 }
@@ -178,7 +228,8 @@ function addValue(value: unknown, node: Node | null, file: string, lc: LineCount
     }
     if (typeof obj.apiVersion !== "string" || !kind) return; // not a Kubernetes object (values file, fragment): ignored
     into.objects.push(obj);
-    into.sources.set(obj, { file, line: lineOf(node, lc) });
+    const start = node?.range ? lc.linePos(node.range[0]) : undefined;
+    into.sources.set(obj, start ? { file, line: start.line, column: start.col } : { file });
 }
 
 /** Name under which standard input (`-`) is reported. */

@@ -11,7 +11,7 @@ import { parse as parseYaml } from "yaml";
 import { ConfigError, resolveConfig, ResolvedConfig } from "../config";
 import { hasMandatory, lint } from "../engine";
 import { formatJson, formatSarif, formatText } from "./format";
-import { LoadError, loadPaths } from "./load";
+import { LoadError, loadPaths, locator } from "./load";
 import { countKinds } from "./kinds";
 
 export interface Io {
@@ -75,7 +75,7 @@ export function run(argv: string[], io: Io = defaultIo): number {
                 return;
             }
             const loaded = loadPaths(paths);
-            const result = lint(loaded.objects, config, loaded.sources);
+            const result = lint(loaded.objects, config, loaded.sources, locator(loaded));
             const errors: LoadError[] = [...loaded.errors, ...result.errors.map((m) => ({ file: "-", message: m }))];
             if (errors.length === 0 && loaded.objects.length === 0 && !opts.allowEmpty) {
                 errors.push({

@@ -5,7 +5,7 @@
  * Values only known at run time (field refs, Secret keys) become opaque tokens, so a resolved
  * node name like `rabbit@<pod>.rmq-headless.<ns>.svc.cluster.local` can still be checked label by label.
  */
-import { K8sObject } from "./types";
+import { FieldRef, K8sObject } from "./types";
 import { rec, recs, scalar, str, stringMap } from "./util";
 
 export type EnvSource =
@@ -29,6 +29,8 @@ export interface EnvVar {
     from?: K8sObject;
     /** Name of the referenced ConfigMap/Secret, or the field path. */
     ref?: string;
+    /** Where the value is written: the env entry's `value`, or the ConfigMap key it is read from. */
+    at?: FieldRef;
 }
 
 export interface ResolvedEnv {
@@ -124,6 +126,15 @@ export function objectData(o: K8sObject | undefined): Record<string, string> {
     return stringMap(o.data);
 }
 
+/** The `data` (or `stringData`) entry `key` of a ConfigMap or Secret among the inputs. */
+export function dataField(o: K8sObject | undefined, key: string): FieldRef | undefined {
+    for (const field of ["data", "stringData", "binaryData"]) {
+        const m = rec(o?.[field]);
+        if (m && key in m) return { node: m, key };
+    }
+    return undefined;
+}
+
 export function resolveEnv(container: unknown, namespace: string, lookup: Lookup): ResolvedEnv {
     const c = rec(container) ?? {};
     const vars = new Map<string, EnvVar>();
@@ -137,7 +148,7 @@ export function resolveEnv(container: unknown, namespace: string, lookup: Lookup
             const cm = lookup("ConfigMap", namespace, cmName);
             if (!cm) unresolvedEnvFrom.push({ kind: "ConfigMap", name: cmName });
             for (const [k, v] of Object.entries(objectData(cm))) {
-                vars.set(prefix + k, { name: prefix + k, value: v, raw: v, source: "configMapEnvFrom", from: cm, ref: cmName });
+                vars.set(prefix + k, { name: prefix + k, value: v, raw: v, source: "configMapEnvFrom", from: cm, ref: cmName, at: dataField(cm, k) });
             }
         } else if (secName !== undefined) {
             const sec = lookup("Secret", namespace, secName);
@@ -174,6 +185,7 @@ export function resolveEnv(container: unknown, namespace: string, lookup: Lookup
                     source: "configMapKeyRef",
                     from: cm,
                     ref: cmName,
+                    at: dataField(cm, key) ?? { node: ck, key: "key" },
                 });
             } else {
                 vars.set(name, { name, value: RUNTIME_TOKEN, source: "unknown" });
@@ -182,7 +194,7 @@ export function resolveEnv(container: unknown, namespace: string, lookup: Lookup
         }
         const raw = scalar(e.value) ?? "";
         const value = expand(raw, (ref) => vars.get(ref)?.value);
-        vars.set(name, { name, value, raw, source: "literal" });
+        vars.set(name, { name, value, raw, source: "literal", at: { node: e, key: "value" } });
     }
     return { vars, unresolvedEnvFrom };
 }

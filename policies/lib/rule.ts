@@ -1,6 +1,6 @@
 /** The contract every rule module implements. */
 import { z } from "zod";
-import { Finding, K8sObject } from "./types";
+import { FieldRef, Finding, K8sObject } from "./types";
 
 export interface Rule<O extends Record<string, unknown> = Record<string, unknown>> {
     /** Stable id, used in config, CrossGuard policy names, JSON/SARIF output. */
@@ -18,6 +18,6 @@ export interface Rule<O extends Record<string, unknown> = Record<string, unknown
 
 export const noOptions = z.strictObject({});
 
-export function finding(object: K8sObject, message: string, advisory = false): Finding {
-    return advisory ? { object, message, advisory } : { object, message };
+export function finding(object: K8sObject, message: string, advisory = false, at?: FieldRef): Finding {
+    return { object, message, ...(advisory ? { advisory } : {}), ...(at ? { at } : {}) };
 }

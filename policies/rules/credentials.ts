@@ -3,7 +3,7 @@
  * keys, passwords in definitions.json) and no literal password env values in broker pods.
  * ConfigMaps are readable by anyone with `get configmaps` and end up in logs and Git; use a Secret.
  */
-import { allContainers, hasRuntimePart, objectData, resolveEnv } from "../lib/env";
+import { allContainers, dataField, hasRuntimePart, objectData, resolveEnv } from "../lib/env";
 import { parseConf } from "../lib/conf";
 import { Broker, buildModel, Model } from "../lib/model";
 import { finding, noOptions, Rule } from "../lib/rule";
@@ -62,17 +62,17 @@ function scanConfigMap(cm: K8sObject, placeholderReplaced: boolean): Finding[] {
     const name = nameOf(cm);
     for (const [key, text] of Object.entries(objectData(cm))) {
         if (SECRET_ENV.test(key) && !/_FILE$/.test(key) && !notASecret(text)) {
-            out.push(finding(cm, `ConfigMap ${name} holds a credential in key ${key}; move it to a Secret`));
+            out.push(finding(cm, `ConfigMap ${name} holds a credential in key ${key}; move it to a Secret`, false, dataField(cm, key)));
             continue;
         }
         if (/\.json$/.test(key)) {
-            if (/"password"\s*:\s*"[^"]+"/.test(text)) out.push(finding(cm, `ConfigMap ${name} key ${key} contains user passwords (definitions); load definitions from a Secret`));
+            if (/"password"\s*:\s*"[^"]+"/.test(text)) out.push(finding(cm, `ConfigMap ${name} key ${key} contains user passwords (definitions); load definitions from a Secret`, false, dataField(cm, key)));
             continue;
         }
         for (const e of parseConf(text)) {
             if (!SECRET_CONF_KEY.test(e.key) || notASecret(e.value)) continue;
             if (placeholderReplaced && e.value === BOOT_PLACEHOLDER) continue;
-            out.push(finding(cm, `ConfigMap ${name} key ${key} line ${e.line} sets ${e.key} in clear text; put this file in a Secret (or use a password hash / env from a Secret)`));
+            out.push(finding(cm, `ConfigMap ${name} key ${key} line ${e.line} sets ${e.key} in clear text; put this file in a Secret (or use a password hash / env from a Secret)`, false, dataField(cm, key)));
         }
     }
     return out;
@@ -86,7 +86,7 @@ function scanEnv(b: Broker, model: Model): Finding[] {
             if (!SECRET_ENV.test(v.name) || /_FILE$/.test(v.name) || /COOKIE$/.test(v.name)) continue;
             if (v.source !== "literal" && v.source !== "configMapKeyRef") continue;
             if (notASecret(v.value) || hasRuntimePart(v.value)) continue;
-            out.push(finding(b.object, `container ${str(c.name) ?? "?"} sets ${v.name} to a literal value${v.source === "configMapKeyRef" ? ` from ConfigMap ${v.ref}` : ""}; use valueFrom.secretKeyRef`));
+            out.push(finding(b.object, `container ${str(c.name) ?? "?"} sets ${v.name} to a literal value${v.source === "configMapKeyRef" ? ` from ConfigMap ${v.ref}` : ""}; use valueFrom.secretKeyRef`, false, v.at));
         }
     }
     return out;

@@ -52,7 +52,7 @@ function check(b: Broker, model: Model): Finding[] {
                 const inline = isLiteral(v) ? inlineCookie(v.value) : undefined;
                 if (inline !== undefined) {
                     if (c === b.container) hasCookie = true;
-                    out.push(finding(b.object, `container ${str(c.name) ?? "?"} sets the Erlang cookie inline in ${v.name} (${mask(inline)}): anyone who can read the manifest can join or rpc into the cluster; pass it from a Secret`));
+                    out.push(finding(b.object, `container ${str(c.name) ?? "?"} sets the Erlang cookie inline in ${v.name} (${mask(inline)}): anyone who can read the manifest can join or rpc into the cluster; pass it from a Secret`, false, v.at));
                 }
                 continue;
             }
@@ -63,6 +63,8 @@ function check(b: Broker, model: Model): Finding[] {
                     finding(
                         b.object,
                         `container ${str(c.name) ?? "?"} sets ${v.name} from ${where} (${mask(displayValue(v.value))}): anyone who can read the manifest can join or rpc into the cluster; use valueFrom.secretKeyRef`,
+                        false,
+                        v.at,
                     ),
                 );
             }

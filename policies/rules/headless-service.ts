@@ -71,6 +71,12 @@ function checkStatefulSet(b: Broker, model: Model, opts: HeadlessServiceOptions)
     return standalone(b) ? findings.map((f) => ({ ...f, advisory: true })) : findings;
 }
 
+/** `key` of `node` as a field reference, when `node` is a map (the field itself may be absent). */
+function fieldOf(node: unknown, key: string) {
+    const m = rec(node);
+    return m ? { node: m, key } : undefined;
+}
+
 function checkGoverningService(b: Broker, model: Model, opts: HeadlessServiceOptions): Finding[] {
     const out: Finding[] = [];
     const o = b.object;
@@ -88,12 +94,21 @@ function checkGoverningService(b: Broker, model: Model, opts: HeadlessServiceOpt
                 elsewhere
                     ? `serviceName ${svcName} names a Service in namespace ${namespaceOf(elsewhere)}, but the StatefulSet is in ${b.namespace}: the governing Service must be in the same namespace`
                     : `serviceName ${svcName} names no Service in namespace ${b.namespace}: create a headless Service (clusterIP: None) with that name`,
+                false,
+                fieldOf(o.spec, "serviceName"),
             ),
         );
     } else {
         const spec = rec(svc.spec) ?? {};
         if (spec.clusterIP !== "None") {
-            out.push(finding(svc, `Service ${svcName} governs StatefulSet ${b.name} but is not headless (clusterIP: ${str(spec.clusterIP) ?? "<allocated>"}); set clusterIP: None so each pod gets its own DNS record`));
+            out.push(
+                finding(
+                    svc,
+                    `Service ${svcName} governs StatefulSet ${b.name} but is not headless (clusterIP: ${str(spec.clusterIP) ?? "<allocated>"}); set clusterIP: None so each pod gets its own DNS record`,
+                    false,
+                    fieldOf(svc.spec, "clusterIP"),
+                ),
+            );
         }
         const selector = stringMap(spec.selector);
         if (Object.keys(selector).length === 0) {

@@ -32,7 +32,43 @@ describe("policies: broker-lint CLI", function () {
         expect(out.errors).to.deep.equal([]);
         const v = out.violations.find((x: any) => x.policy === "erlang-cookie" && /rabbitmq-cluster/.test(x.resource));
         expect(v).to.include({ enforcement: "mandatory", resource: "StatefulSet/default/rabbitmq-cluster", file: "tests/fixtures/seeds/002-04-rabbitmq-cluster-sts.yaml" });
-        expect(v.line).to.equal(2);
+        // The literal's own line and column, not the StatefulSet's first line.
+        expect(v).to.include({ line: 31, column: 18 });
+        const text = cli([path.join(path.relative(ROOT, SEEDS), "002-04-rabbitmq-cluster-sts.yaml")]);
+        expect(text.stdout).to.match(/^tests\/fixtures\/seeds\/002-04-rabbitmq-cluster-sts\.yaml:31:18: MANDATORY \[erlang-cookie\]/m);
+    });
+    it("a credential read from a ConfigMap is reported at that ConfigMap's key; SARIF carries the column and a relative URI", () => {
+        const f = path.join(dir, "cm-cookie.yaml");
+        fs.writeFileSync(
+            f,
+            [
+                "apiVersion: v1",
+                "kind: ConfigMap",
+                "metadata: {name: env, namespace: mq}",
+                "data:",
+                "  RABBITMQ_ERLANG_COOKIE: not-a-secret",
+                "---",
+                "apiVersion: apps/v1",
+                "kind: StatefulSet",
+                "metadata: {name: rmq, namespace: mq}",
+                "spec:",
+                "  serviceName: rmq-headless",
+                "  replicas: 3",
+                "  selector: {matchLabels: {app: rmq}}",
+                "  template:",
+                "    metadata: {labels: {app: rmq}}",
+                "    spec:",
+                "      containers:",
+                "        - name: rabbitmq",
+                "          image: rabbitmq:4.1.4",
+                "          envFrom: [{configMapRef: {name: env}}]",
+                "",
+            ].join("\n"),
+        );
+        const r = cli(["--format", "sarif", f], dir);
+        const results = JSON.parse(r.stdout).runs[0].results.filter((x: any) => x.ruleId === "erlang-cookie");
+        expect(results).to.have.length(1);
+        expect(results[0].locations[0].physicalLocation).to.deep.equal({ artifactLocation: { uri: "cm-cookie.yaml" }, region: { startLine: 5, startColumn: 27 } });
     });
     it("sarif: valid 2.1.0 shape with relative URIs and start lines", () => {
         const r = cli(["--format", "sarif", path.join(SEEDS, "002-04-rabbitmq-cluster-sts.yaml"), path.join(SEEDS, "002-01-rabbitmq-configmap.yaml")]);
