@@ -1,9 +1,9 @@
 /**
  * Reads manifests: multi-document YAML and JSON files, `List` objects, directories (recursively
- * `*.yaml|*.yml|*.json`). Every problem becomes a LoadError naming the file and line, never a throw.
- * Unrendered Helm templates (`{{ … }}` outside quoted or block strings) are reported as errors:
- * render them with `helm template` first. Documents without apiVersion/kind (e.g. Helm values)
- * are ignored, like unknown kinds.
+ * `*.yaml|*.yml|*.json`) and standard input (`-`). Every problem becomes a LoadError naming the
+ * file and line, never a throw. Unrendered Helm templates (`{{` where YAML structure is expected)
+ * are reported as errors; `{{ … }}` inside a value is data. Documents without apiVersion/kind
+ * (e.g. Helm values) are ignored. Where each map, list and field was written is kept for reports.
  */
 import * as fs from "fs";
 import * as path from "path";
