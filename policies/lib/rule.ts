@@ -18,6 +18,11 @@ export interface Rule<O extends Record<string, unknown> = Record<string, unknown
 
 export const noOptions = z.strictObject({});
 
+/** Field `key` of `node` (the spec, a volume, …) as a location, when `node` is a map; the field may be absent. */
+export function fieldOf(node: unknown, key: string): FieldRef | undefined {
+    return node !== null && typeof node === "object" && !Array.isArray(node) ? { node, key } : undefined;
+}
+
 export function finding(object: K8sObject, message: string, advisory = false, at?: FieldRef): Finding {
     return { object, message, ...(advisory ? { advisory } : {}), ...(at ? { at } : {}) };
 }

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import { buildModel, Broker, Model } from "../lib/model";
 import { discoveryOf } from "../lib/discovery";
-import { finding, Rule } from "../lib/rule";
+import { fieldOf, finding, Rule } from "../lib/rule";
 import { serviceSelectorMatches } from "../lib/selectors";
 import { Finding, K8sObject } from "../lib/types";
 import { labelsOf, nameOf, namespaceOf, rec, str, stringMap } from "../lib/util";
@@ -69,12 +69,6 @@ function standalone(b: Broker): boolean {
 function checkStatefulSet(b: Broker, model: Model, opts: HeadlessServiceOptions): Finding[] {
     const findings = checkGoverningService(b, model, opts);
     return standalone(b) ? findings.map((f) => ({ ...f, advisory: true })) : findings;
-}
-
-/** `key` of `node` as a field reference, when `node` is a map (the field itself may be absent). */
-function fieldOf(node: unknown, key: string) {
-    const m = rec(node);
-    return m ? { node: m, key } : undefined;
 }
 
 function checkGoverningService(b: Broker, model: Model, opts: HeadlessServiceOptions): Finding[] {

@@ -4,7 +4,7 @@
  * Two PDBs selecting the same pods make every eviction fail. A broker without a PDB is advisory.
  */
 import { Broker, buildModel, Model } from "../lib/model";
-import { finding, noOptions, Rule } from "../lib/rule";
+import { fieldOf, finding, noOptions, Rule } from "../lib/rule";
 import { labelSelectorMatches } from "../lib/selectors";
 import { Finding } from "../lib/types";
 import { int, nameOf, namespaceOf, rec, str } from "../lib/util";
@@ -44,9 +44,9 @@ function check(b: Broker, model: Model): Finding[] {
         const name = nameOf(p);
         const budget = minAvailable !== undefined ? `minAvailable ${String(spec.minAvailable)}` : `maxUnavailable ${String(spec.maxUnavailable)}`;
         if (allowed < 1) {
-            out.push(finding(p, `PodDisruptionBudget ${name} (${budget}) allows no eviction of ${b.name}'s ${n} pod${n === 1 ? "" : "s"}: node drains and upgrades block forever`));
+            out.push(finding(p, `PodDisruptionBudget ${name} (${budget}) allows no eviction of ${b.name}'s ${n} pod${n === 1 ? "" : "s"}: node drains and upgrades block forever`, false, fieldOf(spec, minAvailable !== undefined ? "minAvailable" : "maxUnavailable")));
         } else if (n >= 3 && n - allowed < majority) {
-            out.push(finding(p, `PodDisruptionBudget ${name} (${budget}) lets ${allowed} of ${b.name}'s ${n} nodes go at once, leaving ${n - allowed}, less than the majority of ${majority}: quorum queues and Raft-based metadata stop`));
+            out.push(finding(p, `PodDisruptionBudget ${name} (${budget}) lets ${allowed} of ${b.name}'s ${n} nodes go at once, leaving ${n - allowed}, less than the majority of ${majority}: quorum queues and Raft-based metadata stop`, false, fieldOf(spec, minAvailable !== undefined ? "minAvailable" : "maxUnavailable")));
         }
     }
     return out;

@@ -7,7 +7,7 @@
  * - `storageClassName` values are valid object names.
  */
 import { buildModel, Model } from "../lib/model";
-import { finding, noOptions, Rule } from "../lib/rule";
+import { fieldOf, finding, noOptions, Rule } from "../lib/rule";
 import { brokerClaims, candidatePVs, Claim, isDynamicallyProvisioned, isStaticClass, pinnedNode, pvClass, pvShortfall } from "../lib/storage";
 import { Finding, K8sObject } from "../lib/types";
 import { annotationsOf, isDns1123Subdomain, nameOf, path, rec, str } from "../lib/util";
@@ -49,12 +49,12 @@ function checkPV(pv: K8sObject, sameHostPath: Map<string, K8sObject[]>, out: Fin
     const name = nameOf(pv);
     const policy = str(spec.persistentVolumeReclaimPolicy) ?? "Retain";
     if (policy === "Recycle") {
-        out.push(finding(pv, `PersistentVolume ${name} has persistentVolumeReclaimPolicy Recycle: releasing the claim wipes the broker's data (rm -rf); use Retain`));
+        out.push(finding(pv, `PersistentVolume ${name} has persistentVolumeReclaimPolicy Recycle: releasing the claim wipes the broker's data (rm -rf); use Retain`, false, fieldOf(spec, "persistentVolumeReclaimPolicy")));
     } else if (policy === "Delete" && !isDynamicallyProvisioned(pv)) {
         // A provisioned PV inherits Delete from its StorageClass; only hand-made PVs choose it.
-        out.push(finding(pv, `PersistentVolume ${name} has persistentVolumeReclaimPolicy Delete: deleting the claim destroys the broker's data; use Retain`));
+        out.push(finding(pv, `PersistentVolume ${name} has persistentVolumeReclaimPolicy Delete: deleting the claim destroys the broker's data; use Retain`, false, fieldOf(spec, "persistentVolumeReclaimPolicy")));
     } else if (policy !== "Retain" && policy !== "Delete") {
-        out.push(finding(pv, `PersistentVolume ${name} has an unknown persistentVolumeReclaimPolicy ${JSON.stringify(policy)}; use Retain`));
+        out.push(finding(pv, `PersistentVolume ${name} has an unknown persistentVolumeReclaimPolicy ${JSON.stringify(policy)}; use Retain`, false, fieldOf(spec, "persistentVolumeReclaimPolicy")));
     }
     if (classNameProblem(pvClass(pv))) {
         out.push(finding(pv, `PersistentVolume ${name} has storageClassName ${JSON.stringify(pvClass(pv))}, which is not a valid StorageClass name`));

@@ -4,7 +4,7 @@
  * workload, broker or not.
  */
 import { buildModel } from "../lib/model";
-import { finding, noOptions, Rule } from "../lib/rule";
+import { fieldOf, finding, noOptions, Rule } from "../lib/rule";
 import { isEmptySelector, parseLabelSelector, matchesSelector, serviceSelectorMatches } from "../lib/selectors";
 import { Finding } from "../lib/types";
 import { apiVersionOf, rec, stringMap } from "../lib/util";
@@ -26,7 +26,7 @@ export const selectorMatchesTemplate: Rule = {
             const labels = JSON.stringify(w.podLabels);
             if (w.kind === "ReplicationController") {
                 if (raw !== undefined && !serviceSelectorMatches(raw, w.podLabels)) {
-                    out.push(finding(o, `selector ${JSON.stringify(stringMap(raw))} does not match the pod template labels ${labels}`));
+                    out.push(finding(o, `selector ${JSON.stringify(stringMap(raw))} does not match the pod template labels ${labels}`, false, fieldOf(o.spec, "selector")));
                 }
                 continue;
             }
@@ -44,11 +44,11 @@ export const selectorMatchesTemplate: Rule = {
             }
             const sel = parseLabelSelector(raw);
             if (!sel || sel.invalid) {
-                out.push(finding(o, `${w.kind} ${w.name} has a malformed spec.selector${sel?.invalid ? ` (${sel.invalid})` : ""}`));
+                out.push(finding(o, `${w.kind} ${w.name} has a malformed spec.selector${sel?.invalid ? ` (${sel.invalid})` : ""}`, false, fieldOf(o.spec, "selector")));
             } else if (isEmptySelector(sel)) {
-                out.push(finding(o, `${w.kind} ${w.name} has an empty spec.selector, which would select every pod in the namespace; apps/v1 rejects it`));
+                out.push(finding(o, `${w.kind} ${w.name} has an empty spec.selector, which would select every pod in the namespace; apps/v1 rejects it`, false, fieldOf(o.spec, "selector")));
             } else if (!matchesSelector(sel, w.podLabels)) {
-                out.push(finding(o, `${w.kind} ${w.name}'s selector does not match its pod template labels ${labels}: the API server rejects it (selector does not match template labels)`));
+                out.push(finding(o, `${w.kind} ${w.name}'s selector does not match its pod template labels ${labels}: the API server rejects it (selector does not match template labels)`, false, fieldOf(o.spec, "selector")));
             }
         }
         return out;

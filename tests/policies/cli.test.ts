@@ -37,6 +37,21 @@ describe("policies: broker-lint CLI", function () {
         const text = cli([path.join(path.relative(ROOT, SEEDS), "002-04-rabbitmq-cluster-sts.yaml")]);
         expect(text.stdout).to.match(/^tests\/fixtures\/seeds\/002-04-rabbitmq-cluster-sts\.yaml:31:18: MANDATORY \[erlang-cookie\]/m);
     });
+    it("violations point at the line of the offending field: reclaim policy, PDB budget, literal cookie", () => {
+        const BROKEN = path.join(ROOT, "tests", "fixtures", "corpus", "broken");
+        const cases: Array<[string, string, RegExp]> = [
+            ["pv-safety__recycle-pv.yaml", "pv-safety", /^\s*persistentVolumeReclaimPolicy: Recycle/],
+            ["pdb__max-unavailable-zero.yaml", "pdb", /^\s*maxUnavailable: 0/],
+            ["erlang-cookie__literal-via-var-indirection.yaml", "erlang-cookie", /COOKIE|cookie/],
+        ];
+        for (const [file, policy, field] of cases) {
+            const lines = fs.readFileSync(path.join(BROKEN, file), "utf8").split("\n");
+            const r = cli(["--format", "json", path.join(BROKEN, file)]);
+            const v = JSON.parse(r.stdout).violations.find((x: any) => x.policy === policy && x.enforcement === "mandatory");
+            expect(v, `${file}: a ${policy} violation`).to.not.equal(undefined);
+            expect(lines[v.line - 1], `${file}:${v.line}`).to.match(field);
+        }
+    });
     it("a credential read from a ConfigMap is reported at that ConfigMap's key; SARIF carries the column and a relative URI", () => {
         const f = path.join(dir, "cm-cookie.yaml");
         fs.writeFileSync(
