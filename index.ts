@@ -8,7 +8,7 @@ export = async () => {
     // listed, and nothing is created or changed.
     const settings = loadStackSettings();
     const live = await loadLiveState(settings);
-    assertSafeTransitions(settings, previousDeployment(live, settings), pulumi.getProject());
+    assertSafeTransitions(settings, previousDeployment(live), pulumi.getProject());
 
     const platform = new BrokerPlatform("brokers", { settings, live });
     return {

@@ -12,8 +12,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { performance } from "perf_hooks";
-import { stringify } from "yaml";
-import { engineEnv, POLICY_PACK, projectCopy, requireEngine } from "../tests/e2e/support/engine";
+import { engineEnv, POLICY_PACK, projectCopy, requireEngine, writeStackConfig } from "../tests/e2e/support/engine";
 import { LocalCluster, run, tempDir } from "../tests/e2e/support/local";
 import { stackConfig } from "../tests/support/render";
 
@@ -35,11 +34,7 @@ function timed(args: string[], cwd: string, env: Record<string, string>): number
 
 /** A stack of a project copy with the given config (project keys without prefix). */
 function stack(dir: string, env: Record<string, string>, name: string, config?: Record<string, unknown>): string {
-    if (config) {
-        const project = /^name:\s*(\S+)/m.exec(fs.readFileSync(path.join(dir, "Pulumi.yaml"), "utf8"))![1];
-        const prefixed = Object.fromEntries(Object.entries(config).map(([k, v]) => [`${project}:${k}`, v]));
-        fs.writeFileSync(path.join(dir, `Pulumi.${name}.yaml`), stringify({ config: prefixed }));
-    }
+    if (config) writeStackConfig(dir, name, config);
     timed(["stack", "init", name], dir, env);
     return name;
 }

@@ -4,7 +4,7 @@ import * as random from "@pulumi/random";
 import { AdminCredentials } from "./admin-credentials";
 import { BrokerStorage } from "./broker-storage";
 import { childOptions, defaultRetention, Retention, retainedOptions } from "./common";
-import { stackOwner } from "./live/state";
+import { importId, stackOwner } from "./live/state";
 import { deploymentRecordArgs } from "./builders/record";
 import { configMapArgs, DEFAULT_DEFINITIONS, definitionsSecretArgs, rabbitPasswordHash, renderDefinitions } from "./builders/config";
 import { managementIngressArgs } from "./builders/ingress";
@@ -88,7 +88,7 @@ export class BrokerCluster extends pulumi.ComponentResource {
             deploymentRecordArgs(model, retention.owner),
             childOptions(this, args, {
                 dependsOn: [...(args.dependsOn ?? []), this.statefulSet],
-                ...retainedOptions(retention, "ConfigMap", `${model.namespace}/${names.deploymentRecord}`),
+                ...retainedOptions(retention, "ConfigMap", importId(names.deploymentRecord, model.namespace)),
             }),
         );
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, podDisruptionBudgetArgs(model), childOptions(this, args));

@@ -46,7 +46,7 @@ export class BrokerPlatform extends pulumi.ComponentResource {
         super("broker-platform:index:BrokerPlatform", name, {}, opts);
         const { settings, provider } = args;
         const retention = { owner: args.live?.owner ?? stackOwner(), retainOnDelete: settings.retainDataOnDelete, adoptable: adoptableIds(args.live) };
-        const previous = previousDeployment(args.live, settings);
+        const previous = previousDeployment(args.live);
         const ns = new BrokerNamespace(settings.namespace, { name: settings.namespace, create: settings.createNamespace, retention, provider }, { parent: this });
         this.namespace = ns.name;
         this.clusters = {};

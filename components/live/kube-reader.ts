@@ -1,5 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { KubeConfig } from "@kubernetes/client-node";
+import { runError } from "../config/load";
 import { ClusterReader, LiveObject } from "./state";
 
 /** Where to find the cluster: by default what the ambient Kubernetes provider uses. */
@@ -45,13 +46,6 @@ export async function kubeClusterReader(opts: KubeReaderOptions = {}): Promise<C
         persistentVolume: (name) => read(`PersistentVolume ${name}`, () => core.readPersistentVolume({ name })),
         configMap: (namespace, name) => read(`ConfigMap ${namespace}/${name}`, () => core.readNamespacedConfigMap({ namespace, name })),
     };
-}
-
-/** A RunError (shown without a stack) whose stack is not formatted at all: source-mapping it costs seconds. */
-function runError(message: string): pulumi.RunError {
-    const err = new pulumi.RunError(message);
-    err.stack = message;
-    return err;
 }
 
 function server(kc: KubeConfig): string {

@@ -25,8 +25,13 @@ export type RetainedKind = "Namespace" | "PersistentVolume" | "ConfigMap";
 /** One retained object the stack is about to register, as found in the cluster. */
 export interface RetainedObject {
     kind: RetainedKind;
-    /** `name`, or `namespace/name` for namespaced objects: also the provider's import id. */
+    name: string;
+    /** For namespaced kinds (the deployment records). */
+    namespace?: string;
+    /** `name`, or `namespace/name` for namespaced objects (`importId`): also the provider's import id. */
     id: string;
+    /** The cluster a deployment record belongs to. */
+    recordOf?: string;
     live?: LiveObject;
 }
 
@@ -46,15 +51,21 @@ export function stackOwner(): string {
     return `${pulumi.getOrganization()}/${pulumi.getProject()}/${pulumi.getStack()}`;
 }
 
-/** The retained objects a stack with these settings registers, by kind and id. */
+/** The id the Kubernetes provider imports an object by: `name`, or `namespace/name`. */
+export function importId(name: string, namespace?: string): string {
+    return namespace ? `${namespace}/${name}` : name;
+}
+
+/** The retained objects a stack with these settings registers. */
 export function retainedObjects(settings: PlatformSettings): Array<Omit<RetainedObject, "live">> {
     const out: Array<Omit<RetainedObject, "live">> = [];
-    if (settings.createNamespace) out.push({ kind: "Namespace", id: settings.namespace });
+    const add = (o: Omit<RetainedObject, "live" | "id">) => out.push({ ...o, id: importId(o.name, o.namespace) });
+    if (settings.createNamespace) add({ kind: "Namespace", name: settings.namespace });
     for (const c of settings.clusters) {
         const names = clusterNames({ namespace: settings.namespace, name: c.name, engine: c.engine, clusterDomain: settings.clusterDomain });
-        out.push({ kind: "ConfigMap", id: `${settings.namespace}/${names.deploymentRecord}` });
+        add({ kind: "ConfigMap", name: names.deploymentRecord, namespace: settings.namespace, recordOf: c.name });
         if (settings.storage.mode !== "storageClass") {
-            for (let i = 0; i < c.replicas; i++) out.push({ kind: "PersistentVolume", id: names.dataVolume(i) });
+            for (let i = 0; i < c.replicas; i++) add({ kind: "PersistentVolume", name: names.dataVolume(i) });
         }
     }
     return out;
@@ -62,11 +73,11 @@ export function retainedObjects(settings: PlatformSettings): Array<Omit<Retained
 
 /** Looks up every retained object the settings would register (in parallel). */
 export async function readLiveState(settings: PlatformSettings, reader: ClusterReader, owner: string = stackOwner()): Promise<LiveState> {
+    const read = (o: Omit<RetainedObject, "live">) =>
+        o.kind === "Namespace" ? reader.namespace(o.name) : o.kind === "PersistentVolume" ? reader.persistentVolume(o.name) : reader.configMap(o.namespace!, o.name);
     const objects = await Promise.all(
         retainedObjects(settings).map(async (o) => {
-            const [ns, name] = o.id.includes("/") ? o.id.split("/") : [undefined, o.id];
-            const live =
-                o.kind === "Namespace" ? await reader.namespace(name) : o.kind === "PersistentVolume" ? await reader.persistentVolume(name) : await reader.configMap(ns!, name);
+            const live = await read(o);
             return { ...o, ...(live ? { live } : {}) };
         }),
     );
@@ -106,14 +117,13 @@ export function adoptableIds(state: LiveState | undefined): Set<string> {
  * What the stack's deployment records say ran last: the day-2 guards compare against this. The
  * records are retained with the data, so after `pulumi destroy` they still describe the volumes.
  */
-export function previousDeployment(state: LiveState | undefined, settings: PlatformSettings): PreviousDeployment | undefined {
+export function previousDeployment(state: LiveState | undefined): PreviousDeployment | undefined {
     if (!state) return undefined;
     const out: PreviousDeployment = {};
-    for (const c of settings.clusters) {
-        const names = clusterNames({ namespace: settings.namespace, name: c.name, engine: c.engine, clusterDomain: settings.clusterDomain });
-        const record = state.objects.find((o) => o.kind === "ConfigMap" && o.id === `${settings.namespace}/${names.deploymentRecord}`);
-        const parsed = parseRecord(record?.live?.annotations[RECORD_ANNOTATION]);
-        if (parsed && record!.live!.annotations[OWNER_ANNOTATION] === state.owner) out[c.name] = parsed;
+    for (const o of state.objects) {
+        if (!o.recordOf || o.live?.annotations[OWNER_ANNOTATION] !== state.owner) continue;
+        const parsed = parseRecord(o.live.annotations[RECORD_ANNOTATION]);
+        if (parsed) out[o.recordOf] = parsed;
     }
     return Object.keys(out).length > 0 ? out : undefined;
 }

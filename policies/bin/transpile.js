@@ -21,7 +21,7 @@ function transpile(source, filename) {
     ts = ts || require("typescript");
     const out = ts.transpileModule(source, {
         fileName: filename,
-        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, inlineSourceMap: false },
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
     }).outputText;
     try {
         fs.mkdirSync(cacheDir, { recursive: true });

@@ -89,17 +89,23 @@ export async function engineStack(
     const workDir = projectCopy(opts.projectDir ?? REPO_ROOT);
     const backendDir = opts.backendDir ?? tempDir("e2e-state-");
     const env = engineEnv(k, backendDir);
-    const project = projectName(workDir);
-    const setConfig = (config: Record<string, unknown>) => {
-        const prefixed = Object.fromEntries(Object.entries(config).map(([key, value]) => [`${project}:${key}`, value]));
-        const file = path.join(workDir, `Pulumi.${stackName}.yaml`);
-        const salt = fs.existsSync(file) ? /^encryptionsalt:.*$/m.exec(fs.readFileSync(file, "utf8"))?.[0] : undefined;
-        fs.writeFileSync(file, `${salt ? `${salt}\n` : ""}${stringify({ config: prefixed })}`);
-    };
+    const setConfig = (config: Record<string, unknown>) => writeStackConfig(workDir, stackName, config);
     if (opts.config) setConfig(opts.config);
     const pulumiCommand = await PulumiCommand.get({ skipVersionCheck: true });
     const stack = await LocalWorkspace.createOrSelectStack({ stackName, workDir }, { workDir, envVars: env, pulumiCommand });
     return { stack, workDir, env, setConfig };
+}
+
+/**
+ * Writes `Pulumi.<stack>.yaml` in a project directory from config keys without the project
+ * prefix, keeping the stack's encryption salt if it has one.
+ */
+export function writeStackConfig(dir: string, stackName: string, config: Record<string, unknown>): void {
+    const project = projectName(dir);
+    const prefixed = Object.fromEntries(Object.entries(config).map(([key, value]) => [`${project}:${key}`, value]));
+    const file = path.join(dir, `Pulumi.${stackName}.yaml`);
+    const salt = fs.existsSync(file) ? /^encryptionsalt:.*$/m.exec(fs.readFileSync(file, "utf8"))?.[0] : undefined;
+    fs.writeFileSync(file, `${salt ? `${salt}\n` : ""}${stringify({ config: prefixed })}`);
 }
 
 function projectName(dir: string): string {
