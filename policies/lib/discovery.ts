@@ -3,9 +3,10 @@
  * the discovery mechanism, whether it calls the Kubernetes API, and every setting that spells the
  * headless Service (node names, service names, DNS names, suffixes, namespaces).
  */
-import { EnvVar } from "./env";
+import { dataField, EnvVar } from "./env";
 import { Broker, olderThan } from "./model";
 import { parseImage } from "./model";
+import { FieldRef } from "./types";
 
 export type RefKind = "node" | "host" | "service" | "rabbitSuffix" | "emqxSuffix" | "dnsName" | "namespace";
 
@@ -16,6 +17,8 @@ export interface NameRef {
     value: string;
     /** Not set anywhere: the broker's built-in default applies. */
     defaulted?: boolean;
+    /** Where the setting is written: the env var, or the ConfigMap/Secret key holding the config file. */
+    at?: FieldRef;
 }
 
 export interface Discovery {
@@ -24,6 +27,8 @@ export interface Discovery {
     /** The mechanism as written. */
     raw?: string;
     rawSetting?: string;
+    /** Where the mechanism is written. */
+    rawAt?: FieldRef;
     /** True when the mechanism was inferred from k8s settings rather than named. */
     inferred?: boolean;
     /** Discovery queries the Kubernetes API (RabbitMQ < 4.1 k8s backend, EMQX k8s). */
@@ -39,11 +44,26 @@ function fromEnv(b: Broker, name: string): EnvVar | undefined {
     return b.env.vars.get(name);
 }
 
-function confValue(b: Broker, key: string): { value: string; setting: string } | undefined {
+interface Setting {
+    value: string;
+    setting: string;
+    at?: FieldRef;
+}
+
+function confValue(b: Broker, key: string): Setting | undefined {
     const c = b.conf.get(key);
     if (!c) return undefined;
     const file = c.file.path.slice(c.file.path.lastIndexOf("/") + 1);
-    return { value: c.value, setting: `${key} (${file})` };
+    return { value: c.value, setting: `${key} (${file})`, at: dataField(c.file.source, c.file.key) };
+}
+
+function envSetting(b: Broker, name: string): Setting | undefined {
+    const e = fromEnv(b, name);
+    return e ? { value: e.value, setting: name, at: e.at } : undefined;
+}
+
+function ref(kind: RefKind, s: Setting): NameRef {
+    return { setting: s.setting, kind, value: s.value, ...(s.at ? { at: s.at } : {}) };
 }
 
 /** A tag we treat as "the newest release" (no tag, `latest`, `management`, `alpine`). */
@@ -85,17 +105,17 @@ export function discoveryOf(b: Broker): Discovery {
 function rabbitDiscovery(b: Broker): Discovery {
     const refs: NameRef[] = [];
     for (const n of ["RABBITMQ_NODENAME", "RABBITMQ_NODE_NAME"]) {
-        const e = fromEnv(b, n);
-        if (e) refs.push({ setting: n, kind: "node", value: e.value });
+        const e = envSetting(b, n);
+        if (e) refs.push(ref("node", e));
     }
-    const envService = fromEnv(b, "K8S_SERVICE_NAME");
+    const envService = envSetting(b, "K8S_SERVICE_NAME");
     const confService = confValue(b, "cluster_formation.k8s.service_name");
-    if (envService) refs.push({ setting: "K8S_SERVICE_NAME", kind: "service", value: envService.value });
-    if (confService) refs.push({ setting: confService.setting, kind: "service", value: confService.value });
-    const envSuffix = fromEnv(b, "K8S_HOSTNAME_SUFFIX");
+    if (envService) refs.push(ref("service", envService));
+    if (confService) refs.push(ref("service", confService));
+    const envSuffix = envSetting(b, "K8S_HOSTNAME_SUFFIX");
     const confSuffix = confValue(b, "cluster_formation.k8s.hostname_suffix");
-    if (envSuffix) refs.push({ setting: "K8S_HOSTNAME_SUFFIX", kind: "rabbitSuffix", value: envSuffix.value });
-    if (confSuffix) refs.push({ setting: confSuffix.setting, kind: "rabbitSuffix", value: confSuffix.value });
+    if (envSuffix) refs.push(ref("rabbitSuffix", envSuffix));
+    if (confSuffix) refs.push(ref("rabbitSuffix", confSuffix));
 
     const backend = confValue(b, "cluster_formation.peer_discovery_backend");
     let mechanism: string | undefined;
@@ -114,6 +134,7 @@ function rabbitDiscovery(b: Broker): Discovery {
         mechanism,
         raw: backend?.value,
         rawSetting: backend?.setting,
+        rawAt: backend?.at,
         inferred,
         callsApi,
         addressType,
@@ -125,23 +146,19 @@ const EMQX_KNOWN = new Set(["manual", "static", "mcast", "dns", "etcd", "k8s", "
 
 function emqxDiscovery(b: Broker): Discovery {
     const refs: NameRef[] = [];
-    const pick = (envName: string, confKey: string) => {
-        const e = fromEnv(b, envName);
-        if (e) return { value: e.value, setting: envName };
-        return confValue(b, confKey);
-    };
-    const host = fromEnv(b, "EMQX_HOST");
-    if (host) refs.push({ setting: "EMQX_HOST", kind: "host", value: host.value });
+    const pick = (envName: string, confKey: string) => envSetting(b, envName) ?? confValue(b, confKey);
+    const host = envSetting(b, "EMQX_HOST");
+    if (host) refs.push(ref("host", host));
     const node = pick("EMQX_NODE__NAME", "node.name");
-    if (node) refs.push({ setting: node.setting, kind: "node", value: node.value });
+    if (node) refs.push(ref("node", node));
     const dnsName = pick("EMQX_CLUSTER__DNS__NAME", "cluster.dns.name");
-    if (dnsName) refs.push({ setting: dnsName.setting, kind: "dnsName", value: dnsName.value });
+    if (dnsName) refs.push(ref("dnsName", dnsName));
     const svc = pick("EMQX_CLUSTER__K8S__SERVICE_NAME", "cluster.k8s.service_name");
-    if (svc) refs.push({ setting: svc.setting, kind: "service", value: svc.value });
+    if (svc) refs.push(ref("service", svc));
     const ns = pick("EMQX_CLUSTER__K8S__NAMESPACE", "cluster.k8s.namespace");
-    if (ns) refs.push({ setting: ns.setting, kind: "namespace", value: ns.value });
+    if (ns) refs.push(ref("namespace", ns));
     const suffix = pick("EMQX_CLUSTER__K8S__SUFFIX", "cluster.k8s.suffix");
-    if (suffix) refs.push({ setting: suffix.setting, kind: "emqxSuffix", value: suffix.value });
+    if (suffix) refs.push(ref("emqxSuffix", suffix));
 
     const strategy =
         pick("EMQX_CLUSTER__DISCOVERY_STRATEGY", "cluster.discovery_strategy") ?? pick("EMQX_CLUSTER__DISCOVERY", "cluster.discovery");
@@ -162,10 +179,11 @@ function emqxDiscovery(b: Broker): Discovery {
         mechanism,
         raw: strategy?.value,
         rawSetting: strategy?.setting,
+        rawAt: strategy?.at,
         callsApi,
         addressType,
         refs,
-        appName: app ? { setting: app.setting, kind: "node", value: app.value } : undefined,
+        appName: app ? ref("node", app) : undefined,
         nodePrefix,
     };
 }

@@ -4,7 +4,7 @@
  */
 import { allContainers } from "../lib/env";
 import { buildModel, parseImage } from "../lib/model";
-import { finding, noOptions, Rule } from "../lib/rule";
+import { fieldOf, finding, noOptions, Rule } from "../lib/rule";
 import { Finding } from "../lib/types";
 import { apiVersionOf, kindOf, nameOf, path, rec, str } from "../lib/util";
 
@@ -18,9 +18,9 @@ export const oddReplicas: Rule = {
         for (const b of buildModel(objects).brokers) {
             if (b.kind === "Pod" || b.kind === "DaemonSet" || b.kind === "Job") continue;
             if (b.replicasInvalid) {
-                out.push(finding(b.object, `spec.replicas ${JSON.stringify(rec(b.object.spec)?.replicas)} is not an integer`));
+                out.push(finding(b.object, `spec.replicas ${JSON.stringify(rec(b.object.spec)?.replicas)} is not an integer`, false, fieldOf(b.object.spec, "replicas")));
             } else if (b.replicas === 2 || (b.replicas > 2 && b.replicas % 2 === 0)) {
-                out.push(finding(b.object, `${b.name} runs ${b.replicas} replicas: an even cluster tolerates no more failures than ${b.replicas - 1} nodes and can split in half; use an odd number ≥ 3`));
+                out.push(finding(b.object, `${b.name} runs ${b.replicas} replicas: an even cluster tolerates no more failures than ${b.replicas - 1} nodes and can split in half; use an odd number ≥ 3`, false, fieldOf(b.object.spec, "replicas")));
             }
         }
         return out;
@@ -40,7 +40,7 @@ export const resources: Rule = {
             if (path(r, "requests", "cpu") === undefined) missing.push("requests.cpu");
             if (path(r, "requests", "memory") === undefined) missing.push("requests.memory");
             if (path(r, "limits", "memory") === undefined) missing.push("limits.memory");
-            if (missing.length > 0) out.push(finding(b.object, `broker container ${str(b.container.name) ?? "?"} sets no ${missing.join(", ")}`));
+            if (missing.length > 0) out.push(finding(b.object, `broker container ${str(b.container.name) ?? "?"} sets no ${missing.join(", ")}`, false, fieldOf(b.container, "resources")));
         }
         return out;
     },
@@ -54,7 +54,7 @@ export const readinessProbe: Rule = {
     check(objects) {
         return buildModel(objects)
             .brokers.filter((b) => !rec(b.container.readinessProbe))
-            .map((b) => finding(b.object, `broker container ${str(b.container.name) ?? "?"} has no readinessProbe: rolling updates move on before the node has rejoined the cluster`));
+            .map((b) => finding(b.object, `broker container ${str(b.container.name) ?? "?"} has no readinessProbe: rolling updates move on before the node has rejoined the cluster`, false, fieldOf(b.container, "name")));
     },
 };
 
@@ -74,7 +74,7 @@ export const imageTag: Rule = {
                 const { tag, digest } = parseImage(image);
                 if (digest) continue;
                 if (!tag || FLOATING.test(tag)) {
-                    out.push(finding(b.object, `container ${str(c.name) ?? "?"} uses image ${image} without a pinned version: nodes of one cluster may run different releases after a reschedule`));
+                    out.push(finding(b.object, `container ${str(c.name) ?? "?"} uses image ${image} without a pinned version: nodes of one cluster may run different releases after a reschedule`, false, fieldOf(c, "image")));
                 }
             }
         }
@@ -94,6 +94,8 @@ export const podManagementPolicy: Rule = {
                 finding(
                     b.object,
                     `${b.name} uses podManagementPolicy ${str(rec(b.object.spec)?.podManagementPolicy) ?? "OrderedReady (default)"}: after a full stop, node 0 waits for peers that are only started once it is ready; use Parallel`,
+                    false,
+                    fieldOf(b.object.spec, "podManagementPolicy"),
                 ),
             );
     },
@@ -127,8 +129,8 @@ export const deprecatedApi: Rule = {
             const av = apiVersionOf(o);
             const kind = kindOf(o);
             const hit = REMOVED.find((r) => r.apiVersion === av && (r.kinds === "*" || r.kinds.includes(kind)));
-            if (hit) out.push(finding(o, `${kind} ${nameOf(o)} uses ${av}, removed in Kubernetes ${hit.removedIn}; use ${hit.replacement}`));
-            else if (kind === "PetSet") out.push(finding(o, `PetSet ${nameOf(o)}: PetSet was renamed StatefulSet (apps/v1)`));
+            if (hit) out.push(finding(o, `${kind} ${nameOf(o)} uses ${av}, removed in Kubernetes ${hit.removedIn}; use ${hit.replacement}`, false, fieldOf(o, "apiVersion")));
+            else if (kind === "PetSet") out.push(finding(o, `PetSet ${nameOf(o)}: PetSet was renamed StatefulSet (apps/v1)`, false, fieldOf(o, "kind")));
         }
         return out;
     },

@@ -6,8 +6,8 @@
  */
 import { discoveryOf } from "../lib/discovery";
 import { Broker, buildModel, Model } from "../lib/model";
-import { finding, noOptions, Rule } from "../lib/rule";
-import { Finding, K8sObject } from "../lib/types";
+import { fieldOf, finding, noOptions, Rule } from "../lib/rule";
+import { FieldRef, Finding, K8sObject } from "../lib/types";
 import { apiVersionOf, arr, groupOf, kindOf, nameOf, namespaceOf, rec, recs, scalar, str } from "../lib/util";
 
 const RBAC = "rbac.authorization.k8s.io";
@@ -36,24 +36,29 @@ function strings(x: unknown): string[] {
 interface Grant {
     ok: boolean;
     wildcards: string[];
+    /** The first rule holding a wildcard. */
+    wildcardAt?: FieldRef;
 }
 
 function roleGrants(role: K8sObject): Grant {
     const wildcards: string[] = [];
+    let wildcardAt: FieldRef | undefined;
     let ok = false;
     for (const r of recs(role.rules)) {
         const groups = strings(r.apiGroups);
         const resources = strings(r.resources);
         const verbs = strings(r.verbs);
+        const before = wildcards.length;
         if (groups.includes("*")) wildcards.push("apiGroups");
         if (resources.includes("*")) wildcards.push("resources");
         if (verbs.includes("*")) wildcards.push("verbs");
+        if (wildcards.length > before && !wildcardAt) wildcardAt = fieldOf(r, verbs.includes("*") ? "verbs" : resources.includes("*") ? "resources" : "apiGroups");
         const names = strings(r.resourceNames);
         if ((groups.includes("") || groups.includes("*")) && (resources.includes("endpoints") || resources.includes("*")) && (verbs.includes("get") || verbs.includes("*")) && names.length === 0) {
             ok = true;
         }
     }
-    return { ok, wildcards: [...new Set(wildcards)] };
+    return { ok, wildcards: [...new Set(wildcards)], wildcardAt };
 }
 
 function check(b: Broker, model: Model): Finding[] {
@@ -96,7 +101,7 @@ function check(b: Broker, model: Model): Finding[] {
         }
         const g = roleGrants(role);
         if (g.wildcards.length > 0) {
-            out.push(finding(role, `${kindOf(role)} ${refName}, bound to the ${b.engine} ServiceAccount ${sa}, uses wildcard ${g.wildcards.join(", ")}; grant only get (list/watch) on endpoints`));
+            out.push(finding(role, `${kindOf(role)} ${refName}, bound to the ${b.engine} ServiceAccount ${sa}, uses wildcard ${g.wildcards.join(", ")}; grant only get (list/watch) on endpoints`, false, g.wildcardAt));
         }
         if (!g.ok) {
             problems.push(`${kindOf(role)} ${refName} (via ${id}) does not grant get on endpoints in the core API group`);
@@ -104,13 +109,13 @@ function check(b: Broker, model: Model): Finding[] {
         }
         granted = true;
         if (kindOf(rb) === "ClusterRoleBinding") {
-            out.push(finding(rb, `${id} grants ${b.engine} discovery access in every namespace; a RoleBinding in ${ns} is enough`, true));
+            out.push(finding(rb, `${id} grants ${b.engine} discovery access in every namespace; a RoleBinding in ${ns} is enough`, true, fieldOf(rb, "kind")));
         }
     }
     if (!granted) {
         const what = b.engine === "rabbitmq" ? "the RabbitMQ k8s peer discovery backend" : `EMQX k8s discovery${d.rawSetting ? ` (${d.rawSetting}=${d.raw})` : ""}`;
         const detail = problems.length > 0 ? `: ${problems.join("; ")}` : ": no RoleBinding in the inputs binds it to a Role granting get on endpoints";
-        out.push(finding(b.object, `${what} reads Endpoints from the API as ServiceAccount ${ns}/${sa}, which is not allowed (HTTP 403, every node forms its own cluster)${detail}`));
+        out.push(finding(b.object, `${what} reads Endpoints from the API as ServiceAccount ${ns}/${sa}, which is not allowed (HTTP 403, every node forms its own cluster)${detail}`, false, fieldOf(b.podSpec, "serviceAccountName") ?? fieldOf(b.podSpec, "containers")));
     }
     return out;
 }

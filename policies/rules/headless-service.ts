@@ -76,7 +76,7 @@ function checkGoverningService(b: Broker, model: Model, opts: HeadlessServiceOpt
     const o = b.object;
     const svcName = b.serviceName;
     if (!svcName) {
-        out.push(finding(o, `${b.kind} ${b.name} has no spec.serviceName: its pods get no stable DNS names, so Erlang nodes cannot address each other`));
+        out.push(finding(o, `${b.kind} ${b.name} has no spec.serviceName: its pods get no stable DNS names, so Erlang nodes cannot address each other`, false, fieldOf(o.spec, "serviceName") ?? fieldOf(o, "kind")));
         return out;
     }
     const svc = findService(model, b.namespace, svcName);
@@ -106,23 +106,25 @@ function checkGoverningService(b: Broker, model: Model, opts: HeadlessServiceOpt
         }
         const selector = stringMap(spec.selector);
         if (Object.keys(selector).length === 0) {
-            out.push(finding(svc, `headless Service ${svcName} has no selector: no Endpoints are created, so pod DNS names of ${b.name} never resolve`));
+            out.push(finding(svc, `headless Service ${svcName} has no selector: no Endpoints are created, so pod DNS names of ${b.name} never resolve`, false, fieldOf(svc.spec, "selector") ?? fieldOf(svc, "spec")));
         } else if (!serviceSelectorMatches(spec.selector, b.podLabels)) {
             out.push(
                 finding(
                     svc,
                     `headless Service ${svcName} selector ${JSON.stringify(selector)} does not match the labels of ${b.name}'s pods ${JSON.stringify(b.podLabels)}: pod DNS names never resolve (nxdomain)`,
+                    false,
+                    fieldOf(svc.spec, "selector"),
                 ),
             );
         }
         if (spec.publishNotReadyAddresses !== true) {
             out.push(
-                finding(svc, `headless Service ${svcName} does not set publishNotReadyAddresses: true; booting nodes cannot resolve peers that are not ready yet, which stalls cluster formation`, true),
+                finding(svc, `headless Service ${svcName} does not set publishNotReadyAddresses: true; booting nodes cannot resolve peers that are not ready yet, which stalls cluster formation`, true, fieldOf(svc.spec, "publishNotReadyAddresses") ?? fieldOf(svc, "spec")),
             );
         }
     }
     if (!opts.naming.some((p) => namingMatches(p, svcName, b))) {
-        out.push(finding(o, `headless Service name ${svcName} does not follow the naming convention for StatefulSet ${b.name} (accepted: ${opts.naming.join(", ")})`, !opts.strictNaming));
+        out.push(finding(o, `headless Service name ${svcName} does not follow the naming convention for StatefulSet ${b.name} (accepted: ${opts.naming.join(", ")})`, !opts.strictNaming, fieldOf(o.spec, "serviceName")));
     }
     return out;
 }
@@ -143,6 +145,7 @@ export const headlessService: Rule<HeadlessServiceOptions> = {
                         b.object,
                         `${b.engine} runs as a ${b.kind} with ${b.replicas} replicas: pod names (and so Erlang node names) change on every reschedule; run brokers as a StatefulSet with a headless Service`,
                         true,
+                        fieldOf(b.object, "kind"),
                     ),
                 );
             }

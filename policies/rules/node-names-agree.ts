@@ -8,7 +8,7 @@
 import { displayValue, hasRuntimePart, POD_IP_TOKEN } from "../lib/env";
 import { discoveryOf, emqxK8sSettings, isKnownEmqxStrategy, NameRef } from "../lib/discovery";
 import { Broker, buildModel, Model } from "../lib/model";
-import { finding, noOptions, Rule } from "../lib/rule";
+import { fieldOf, finding, noOptions, Rule } from "../lib/rule";
 import { serviceSelectorMatches } from "../lib/selectors";
 import { Finding } from "../lib/types";
 import { hasExplicitNamespace, nameOf, namespaceOf, path } from "../lib/util";
@@ -166,14 +166,14 @@ function checkBroker(b: Broker, model: Model): Finding[] {
         statefulSet: b.kind === "StatefulSet" || b.kind === "PetSet",
     };
     for (const ref of d.refs) {
-        for (const p of checkRef(b, ref, t, model, d.addressType)) out.push(finding(b.object, p));
+        for (const p of checkRef(b, ref, t, model, d.addressType)) out.push(finding(b.object, p, false, ref.at));
     }
     if (d.mechanism === "k8s" && d.addressType === "hostname" && !t.statefulSet && b.replicas >= 1) {
-        out.push(finding(b.object, `k8s discovery with address_type hostname needs StatefulSet pods: Endpoints of ${b.kind} pods carry no hostnames`));
+        out.push(finding(b.object, `k8s discovery with address_type hostname needs StatefulSet pods: Endpoints of ${b.kind} pods carry no hostnames`, false, fieldOf(b.object, "kind")));
     }
     if (b.engine === "emqx") {
         if (d.mechanism !== undefined && !isKnownEmqxStrategy(d.mechanism)) {
-            out.push(finding(b.object, `${d.rawSetting}=${d.raw} is not an EMQX discovery strategy (manual, static, dns, etcd, k8s, mcast): the node does not cluster`));
+            out.push(finding(b.object, `${d.rawSetting}=${d.raw} is not an EMQX discovery strategy (manual, static, dns, etcd, k8s, mcast): the node does not cluster`, false, d.rawAt));
         }
         const k8s = emqxK8sSettings(b);
         if (k8s.length > 0 && d.mechanism !== "k8s" && d.mechanism !== "kubernetes" && b.replicas >= 2 && b.env.unresolvedEnvFrom.length === 0) {
@@ -182,7 +182,7 @@ function checkBroker(b: Broker, model: Model): Finding[] {
             );
         }
         if (d.mechanism === "k8s" && d.appName && d.nodePrefix && literal(d.appName.value) && literal(d.nodePrefix) && d.appName.value !== d.nodePrefix) {
-            out.push(finding(b.object, `${d.appName.setting}=${d.appName.value} differs from the node-name prefix ${d.nodePrefix}: discovered peers get names no node has`));
+            out.push(finding(b.object, `${d.appName.setting}=${d.appName.value} differs from the node-name prefix ${d.nodePrefix}: discovered peers get names no node has`, false, d.appName.at));
         }
     }
     return out;

@@ -6,7 +6,7 @@
  */
 import { dataMounts, templateNames } from "../lib/data";
 import { Broker, buildModel } from "../lib/model";
-import { finding, noOptions, Rule } from "../lib/rule";
+import { fieldOf, finding, noOptions, Rule } from "../lib/rule";
 import { Finding } from "../lib/types";
 import { rec, str } from "../lib/util";
 
@@ -18,7 +18,7 @@ function check(b: Broker): Finding[] {
     const out: Finding[] = [];
     if (mounts.length === 0) {
         if (sts || b.replicas >= 2) {
-            out.push(finding(b.object, `${b.name} mounts no volume at the ${b.engine} data directory: each restart starts an empty node that has forgotten its cluster membership; use a volumeClaimTemplate`, true));
+            out.push(finding(b.object, `${b.name} mounts no volume at the ${b.engine} data directory: each restart starts an empty node that has forgotten its cluster membership; use a volumeClaimTemplate`, true, fieldOf(b.container, "volumeMounts") ?? fieldOf(b.container, "name")));
         }
         return out;
     }
@@ -34,15 +34,17 @@ function check(b: Broker): Finding[] {
                         `the data mount ${m.mountPath} uses the single PVC ${pvc} (volume ${m.volumeName}), shared by every replica: nodes overwrite each other's database or cannot attach the volume; use volumeClaimTemplates${
                             templates.size > 0 ? ` (the template${templates.size > 1 ? "s" : ""} ${[...templates].join(", ")} ${templates.size > 1 ? "are" : "is"} not mounted)` : ""
                         }`,
+                        false,
+                        fieldOf(rec(vol?.persistentVolumeClaim), "claimName"),
                     ),
                 );
             }
         } else if (vol && rec(vol.hostPath)) {
-            out.push(finding(b.object, `the data mount ${m.mountPath} is a hostPath volume: replicas on one node share the directory and the data stays behind when a pod moves; use volumeClaimTemplates`, true));
+            out.push(finding(b.object, `the data mount ${m.mountPath} is a hostPath volume: replicas on one node share the directory and the data stays behind when a pod moves; use volumeClaimTemplates`, true, fieldOf(vol, "hostPath")));
         } else if (vol && (rec(vol.emptyDir) || vol.emptyDir === null)) {
-            out.push(finding(b.object, `the data mount ${m.mountPath} is an emptyDir: the node loses its state and cluster membership on every reschedule`, true));
+            out.push(finding(b.object, `the data mount ${m.mountPath} is an emptyDir: the node loses its state and cluster membership on every reschedule`, true, fieldOf(vol, "emptyDir")));
         } else if (!vol) {
-            out.push(finding(b.object, `the data mount ${m.mountPath} refers to volume ${m.volumeName}, which is neither a pod volume nor a volumeClaimTemplate: the pod is rejected`));
+            out.push(finding(b.object, `the data mount ${m.mountPath} refers to volume ${m.volumeName}, which is neither a pod volume nor a volumeClaimTemplate: the pod is rejected`, false, fieldOf(m.mount, "name")));
         }
     }
     return out;

@@ -8,7 +8,7 @@
 import { z } from "zod";
 import { dataMounts, templateNames } from "../lib/data";
 import { Broker, buildModel, Model } from "../lib/model";
-import { finding, Rule } from "../lib/rule";
+import { fieldOf, finding, Rule } from "../lib/rule";
 import { labelSelectorMatches } from "../lib/selectors";
 import { brokerClaims, candidatePVs, isHostLocalPV } from "../lib/storage";
 import { Finding } from "../lib/types";
@@ -66,6 +66,8 @@ function check(b: Broker, model: Model, opts: PodAntiAffinityOptions): Finding[]
             finding(
                 b.object,
                 `${b.name} runs ${b.replicas} replicas without a requiredDuringSchedulingIgnoredDuringExecution podAntiAffinity term on ${HOSTNAME} matching its own pod labels; ${why}${preferred ? " (a preferred term is not enough)" : ""}`,
+                false,
+                fieldOf(b.podSpec, "affinity"),
             ),
         ];
     }
@@ -74,6 +76,8 @@ function check(b: Broker, model: Model, opts: PodAntiAffinityOptions): Finding[]
         finding(
             b.object,
             `${b.name} runs ${b.replicas} replicas without a podAntiAffinity term on ${HOSTNAME} matching its own pod labels: the scheduler may put several nodes of the cluster on one machine, and losing it loses the majority`,
+            false,
+            fieldOf(b.podSpec, "affinity"),
         ),
     ];
 }

@@ -19,13 +19,13 @@ function classNameProblem(cls: string | undefined): boolean {
 function checkClaim(claim: Claim, model: Model, out: Finding[], brokerPVs: Set<K8sObject>): void {
     const label = claim.fromTemplate ? `volumeClaimTemplate ${claim.name}` : `PersistentVolumeClaim ${claim.name}`;
     if (classNameProblem(claim.storageClass)) {
-        out.push(finding(claim.owner, `${label} asks for storageClassName ${JSON.stringify(claim.storageClass)}, which is not a valid StorageClass name (lowercase DNS subdomain): the claim is rejected or never binds`));
+        out.push(finding(claim.owner, `${label} asks for storageClassName ${JSON.stringify(claim.storageClass)}, which is not a valid StorageClass name (lowercase DNS subdomain): the claim is rejected or never binds`, false, fieldOf(claim.object.spec, "storageClassName")));
     }
     const ann = annotationsOf(claim.object);
     if (ann["volume.alpha.kubernetes.io/storage-class"] !== undefined) {
-        out.push(finding(claim.owner, `${label} uses the volume.alpha.kubernetes.io/storage-class annotation, which Kubernetes ignores; set spec.storageClassName`, true));
+        out.push(finding(claim.owner, `${label} uses the volume.alpha.kubernetes.io/storage-class annotation, which Kubernetes ignores; set spec.storageClassName`, true, fieldOf(ann, "volume.alpha.kubernetes.io/storage-class")));
     } else if (ann["volume.beta.kubernetes.io/storage-class"] !== undefined && path(claim.object, "spec", "storageClassName") === undefined) {
-        out.push(finding(claim.owner, `${label} uses the deprecated volume.beta.kubernetes.io/storage-class annotation; set spec.storageClassName`, true));
+        out.push(finding(claim.owner, `${label} uses the deprecated volume.beta.kubernetes.io/storage-class annotation; set spec.storageClassName`, true, fieldOf(ann, "volume.beta.kubernetes.io/storage-class")));
     }
     const pvs = candidatePVs(claim, model);
     for (const pv of pvs) brokerPVs.add(pv);
@@ -34,12 +34,14 @@ function checkClaim(claim: Claim, model: Model, out: Finding[], brokerPVs: Set<K
     if (fitting.length >= claim.count) return;
     for (const pv of pvs) {
         const why = pvShortfall(claim, pv);
-        if (why) out.push(finding(pv, `PersistentVolume ${nameOf(pv)} cannot bind ${label}: ${why}`));
+        if (why) out.push(finding(pv, `PersistentVolume ${nameOf(pv)} cannot bind ${label}: ${why}`, false, fieldOf(pv, "spec")));
     }
     out.push(
         finding(
             claim.owner,
             `${label} needs ${claim.count} volume${claim.count > 1 ? "s" : ""} of class ${JSON.stringify(claim.storageClass ?? "")}, which has no provisioner, but only ${fitting.length} matching PersistentVolume${fitting.length === 1 ? "" : "s"} can bind: pods stay Pending`,
+            false,
+            fieldOf(claim.object, "spec"),
         ),
     );
 }
@@ -57,14 +59,14 @@ function checkPV(pv: K8sObject, sameHostPath: Map<string, K8sObject[]>, out: Fin
         out.push(finding(pv, `PersistentVolume ${name} has an unknown persistentVolumeReclaimPolicy ${JSON.stringify(policy)}; use Retain`, false, fieldOf(spec, "persistentVolumeReclaimPolicy")));
     }
     if (classNameProblem(pvClass(pv))) {
-        out.push(finding(pv, `PersistentVolume ${name} has storageClassName ${JSON.stringify(pvClass(pv))}, which is not a valid StorageClass name`));
+        out.push(finding(pv, `PersistentVolume ${name} has storageClassName ${JSON.stringify(pvClass(pv))}, which is not a valid StorageClass name`, false, fieldOf(spec, "storageClassName")));
     }
     const hp = str(rec(spec.hostPath)?.path);
     if (hp !== undefined) {
         const key = hp.replace(/\/+$/, "");
         sameHostPath.set(key, [...(sameHostPath.get(key) ?? []), pv]);
         if (!pinnedNode(pv) && !rec(spec.nodeAffinity)) {
-            out.push(finding(pv, `hostPath PersistentVolume ${name} is not pinned to a node (spec.nodeAffinity): after a reschedule the pod binds the same PV on another machine and finds an empty directory`, true));
+            out.push(finding(pv, `hostPath PersistentVolume ${name} is not pinned to a node (spec.nodeAffinity): after a reschedule the pod binds the same PV on another machine and finds an empty directory`, true, fieldOf(spec, "hostPath")));
         }
     }
 }
@@ -91,6 +93,8 @@ export const pvSafety: Rule = {
                     finding(
                         pv,
                         `hostPath PersistentVolume ${nameOf(pv)} uses directory ${p}, like ${pvs.filter((o) => o !== pv).map(nameOf).join(", ")}, without being pinned to distinct nodes: replicas scheduled on one machine share one database directory`,
+                        false,
+                        fieldOf(rec(rec(pv.spec)?.hostPath), "path"),
                     ),
                 );
             }

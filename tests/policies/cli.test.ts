@@ -37,12 +37,24 @@ describe("policies: broker-lint CLI", function () {
         const text = cli([path.join(path.relative(ROOT, SEEDS), "002-04-rabbitmq-cluster-sts.yaml")]);
         expect(text.stdout).to.match(/^tests\/fixtures\/seeds\/002-04-rabbitmq-cluster-sts\.yaml:31:18: MANDATORY \[erlang-cookie\]/m);
     });
-    it("violations point at the line of the offending field: reclaim policy, PDB budget, literal cookie", () => {
+    it("violations point at the line of the offending field, for every rule", () => {
         const BROKEN = path.join(ROOT, "tests", "fixtures", "corpus", "broken");
         const cases: Array<[string, string, RegExp]> = [
             ["pv-safety__recycle-pv.yaml", "pv-safety", /^\s*persistentVolumeReclaimPolicy: Recycle/],
+            ["pv-safety__hostpath-pvs-same-path.yaml", "pv-safety", /^\s*path: \/mnt\/disks\/rabbitmq/],
             ["pdb__max-unavailable-zero.yaml", "pdb", /^\s*maxUnavailable: 0/],
             ["erlang-cookie__literal-via-var-indirection.yaml", "erlang-cookie", /COOKIE|cookie/],
+            ["node-names-agree__nodename-suffix-other-service.yaml", "node-names-agree", /^\s*value: rabbit@/],
+            ["node-names-agree__emqx-dns-name-wrong-namespace.yaml", "node-names-agree", /^\s*EMQX_CLUSTER__DNS__NAME:/],
+            ["node-names-agree__conf-hostname-suffix-mismatch.yaml", "node-names-agree", /^\s*rabbitmq\.conf: \|/],
+            ["discovery-rbac__role-wildcard-verbs.yaml", "discovery-rbac", /^\s*- "\*"/],
+            ["discovery-rbac__role-missing-endpoints-get.yaml", "discovery-rbac", /^\s*serviceAccountName: rabbitmq/],
+            ["per-replica-storage__shared-pvc.yaml", "per-replica-storage", /^\s*claimName: emqx-data/],
+            ["pod-anti-affinity__selector-not-own-labels.yaml", "pod-anti-affinity", /^\s*podAntiAffinity:/],
+            ["headless-service__selector-mismatch.yaml", "headless-service", /^\s*app: rabbit/],
+            ["headless-service__clusterip-set.yaml", "headless-service", /^\s*clusterIP:/],
+            ["selector-matches-template__matchexpressions-mismatch.yaml", "selector-matches-template", /selector|matchExpressions/],
+            ["credentials__default-pass-in-configmap.yaml", "credentials", /^\s*rabbitmq\.conf: \|/],
         ];
         for (const [file, policy, field] of cases) {
             const lines = fs.readFileSync(path.join(BROKEN, file), "utf8").split("\n");
