@@ -1,9 +1,10 @@
+import { isOperatorResource } from "../lib/operators";
 import { K8sObject } from "../lib/types";
 
 /**
- * Kinds some rule reads. Anything else (custom resources such as `RabbitmqCluster`, Ingresses,
- * monitoring objects) is loaded but not linted, and reported as skipped, so counts say what was
- * actually checked.
+ * Kinds some rule reads, besides the operators' custom resources (`RabbitmqCluster`, `EMQX`; see
+ * `isOperatorResource`). Anything else (other custom resources, Ingresses, monitoring objects) is
+ * loaded but not linted, and reported as skipped, so counts say what was actually checked.
  */
 export const LINTED_KINDS = new Set([
     "StatefulSet",
@@ -35,7 +36,7 @@ export function countKinds(objects: K8sObject[]): { objects: number; linted: num
     const skipped: Record<string, number> = {};
     let linted = 0;
     for (const o of objects) {
-        if (LINTED_KINDS.has(String(o.kind))) linted++;
+        if (LINTED_KINDS.has(String(o.kind)) || isOperatorResource(o)) linted++;
         else skipped[String(o.kind)] = (skipped[String(o.kind)] ?? 0) + 1;
     }
     return { objects: objects.length, linted, skipped };

@@ -3,6 +3,7 @@ import { Rule } from "../lib/rule";
 import { credentials } from "./credentials";
 import { deprecatedApi, imageTag, oddReplicas, podManagementPolicy, readinessProbe, resources } from "./advisories";
 import { discoveryRbac } from "./discovery-rbac";
+import { emqxCr } from "./emqx-cr";
 import { erlangCookie } from "./erlang-cookie";
 import { headlessService } from "./headless-service";
 import { nodeNamesAgree } from "./node-names-agree";
@@ -10,6 +11,7 @@ import { pdb } from "./pdb";
 import { perReplicaStorage } from "./per-replica-storage";
 import { podAntiAffinity } from "./pod-anti-affinity";
 import { pvSafety } from "./pv-safety";
+import { rabbitmqClusterCr } from "./rabbitmqcluster-cr";
 import { selectorMatchesTemplate } from "./selector-matches-template";
 
 export const RULES: Rule<any>[] = [
@@ -23,6 +25,8 @@ export const RULES: Rule<any>[] = [
     discoveryRbac,
     pdb,
     selectorMatchesTemplate,
+    rabbitmqClusterCr,
+    emqxCr,
     oddReplicas,
     resources,
     readinessProbe,
@@ -37,6 +41,7 @@ export {
     credentials,
     deprecatedApi,
     discoveryRbac,
+    emqxCr,
     erlangCookie,
     headlessService,
     imageTag,
@@ -47,6 +52,7 @@ export {
     podAntiAffinity,
     podManagementPolicy,
     pvSafety,
+    rabbitmqClusterCr,
     readinessProbe,
     resources,
     selectorMatchesTemplate,

@@ -9,36 +9,16 @@ import { z } from "zod";
 import { dataMounts, templateNames } from "../lib/data";
 import { Broker, buildModel, Model } from "../lib/model";
 import { fieldOf, finding, Rule } from "../lib/rule";
-import { labelSelectorMatches } from "../lib/selectors";
+import { HOSTNAME, spreadingOf } from "../lib/spreading";
 import { brokerClaims, candidatePVs, isHostLocalPV } from "../lib/storage";
 import { Finding } from "../lib/types";
-import { arr, path, rec, recs, str } from "../lib/util";
+import { rec } from "../lib/util";
 
 const options = z.strictObject({
     /** Demand a `required…` term even when the data is on network storage. */
     alwaysRequire: z.boolean().default(false),
 });
 export type PodAntiAffinityOptions = z.infer<typeof options>;
-
-const HOSTNAME = "kubernetes.io/hostname";
-/**
- * Topology keys whose domains each contain whole nodes: pods kept apart per zone are also on
- * different machines (the cluster-operator's default spread is per zone).
- */
-const NODE_OR_COARSER = new Set([HOSTNAME, "topology.kubernetes.io/zone", "failure-domain.beta.kubernetes.io/zone", "topology.kubernetes.io/region"]);
-
-function spreadsNodes(topologyKey: unknown): boolean {
-    const k = str(topologyKey);
-    return k !== undefined && NODE_OR_COARSER.has(k);
-}
-
-function termSpreadsOwnPods(term: unknown, b: Broker): boolean {
-    const t = rec(term);
-    if (!t || !spreadsNodes(t.topologyKey)) return false;
-    const namespaces = arr(t.namespaces);
-    if (namespaces.length > 0 && !namespaces.includes(b.namespace)) return false;
-    return labelSelectorMatches(t.labelSelector, b.podLabels);
-}
 
 /** Whether the broker's data sits on node-local storage (hostPath volume or hostPath/local PVs). */
 export function dataOnNodeLocalStorage(b: Broker, model: Model): boolean {
@@ -51,12 +31,7 @@ export function dataOnNodeLocalStorage(b: Broker, model: Model): boolean {
 
 function check(b: Broker, model: Model, opts: PodAntiAffinityOptions): Finding[] {
     if (b.replicas < 2 || b.kind === "DaemonSet" || b.kind === "Pod") return [];
-    const anti = rec(path(b.podSpec, "affinity", "podAntiAffinity")) ?? {};
-    const required = arr(anti.requiredDuringSchedulingIgnoredDuringExecution).some((t) => termSpreadsOwnPods(t, b));
-    const preferred = recs(anti.preferredDuringSchedulingIgnoredDuringExecution).some((w) => termSpreadsOwnPods(w.podAffinityTerm, b));
-    const spread = recs(b.podSpec.topologySpreadConstraints).some(
-        (c) => spreadsNodes(c.topologyKey) && labelSelectorMatches(c.labelSelector, b.podLabels),
-    );
+    const { required, preferred, spread } = spreadingOf(b.podSpec, b.podLabels, b.namespace);
     const local = dataOnNodeLocalStorage(b, model);
     const mustRequire = opts.alwaysRequire || local;
     if (required) return [];

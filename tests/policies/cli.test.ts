@@ -133,12 +133,15 @@ describe("policies: broker-lint CLI", function () {
         expect(stdin.status).to.equal(2);
         expect(JSON.parse(stdin.stdout).errors[0].message).to.match(/no Kubernetes objects/);
     });
-    it("custom resources are loaded but counted as skipped, not as linted", () => {
+    it("custom resources no rule reads are loaded but counted as skipped, not as linted (a RabbitmqCluster of another API group too)", () => {
         const f = path.join(dir, "operator.yaml");
-        fs.writeFileSync(f, "apiVersion: rabbitmq.com/v1beta1\nkind: RabbitmqCluster\nmetadata: {name: r}\nspec: {replicas: 3}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}]}\n");
+        fs.writeFileSync(
+            f,
+            "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: p}\nspec: {groups: []}\n---\napiVersion: example.com/v1\nkind: RabbitmqCluster\nmetadata: {name: r}\nspec: {replicas: 3}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}]}\n",
+        );
         const r = cli(["--format", "json", f]);
-        expect(JSON.parse(r.stdout).summary).to.deep.equal({ files: 1, objects: 2, linted: 1, skipped: { RabbitmqCluster: 1 } });
-        expect(cli([f]).stdout).to.match(/in 1 object linted \(1 skipped, kinds no rule reads: RabbitmqCluster ×1\) from 1 file/);
+        expect(JSON.parse(r.stdout).summary).to.deep.equal({ files: 1, objects: 3, linted: 1, skipped: { PrometheusRule: 1, RabbitmqCluster: 1 } });
+        expect(cli([f]).stdout).to.match(/in 1 object linted \(2 skipped, kinds no rule reads: PrometheusRule ×1, RabbitmqCluster ×1\) from 1 file/);
     });
     it("exit 2 naming file and line for unrendered Helm templates, missing files, bad config, bad usage", () => {
         const helm = cli(["--format", "json", path.join(dir, "helm.yaml")]);

@@ -1,7 +1,8 @@
 /** Wrongly-typed fields and garbage never crash the rules or the loader. */
 import { expect } from "chai";
 import { lint } from "../../policies/engine";
-import { Loaded, loadText } from "../../policies/cli/load";
+import * as path from "path";
+import { Loaded, loadPaths, loadText } from "../../policies/cli/load";
 import { K8sObject } from "../../policies/lib/types";
 import { goodEmqx, goodRabbit } from "./support";
 
@@ -41,6 +42,17 @@ describe("policies: robustness", function () {
             }
         }
         expect(n).to.be.greaterThan(500);
+    });
+    it("no rule throws on wrongly-typed fields anywhere in the operators' custom resources", () => {
+        const crs = loadPaths([path.join(__dirname, "..", "fixtures", "corpus", "clean", "operator-custom-resources.yaml")]).objects;
+        expect(crs.map((o) => o.kind)).to.include.members(["RabbitmqCluster", "EMQX"]);
+        let n = 0;
+        for (const objs of mutations(crs, 8)) {
+            const r = lint(objs);
+            expect(r.errors, JSON.stringify(objs).slice(0, 300)).to.deep.equal([]);
+            n++;
+        }
+        expect(n).to.be.greaterThan(300);
     });
     it("replicas: \"three\" and containers: {} are handled", () => {
         const o = goodRabbit();
