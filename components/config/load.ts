@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { platformSchema, PlatformSettings } from "./schema";
+import { escapedJson } from "./text";
 
 /**
  * Raised before any resource is registered when stack config is invalid; lists every problem.
@@ -67,10 +68,12 @@ function decode(value: string): unknown {
     }
 }
 
+/** Map keys that are not plain words (`log.console.level`, a key with a newline) are shown quoted, in brackets. */
 function keyPath(project: string, path: PropertyKey[]): string {
     let out = "";
     for (const part of path) {
         if (typeof part === "number") out += `[${part}]`;
+        else if (typeof part === "string" && !/^[A-Za-z_][A-Za-z0-9_-]*$/.test(part)) out += `[${escapedJson(part)}]`;
         else out += out === "" ? String(part) : `.${String(part)}`;
     }
     return `${project}:${out || "<root>"}`;
@@ -78,7 +81,8 @@ function keyPath(project: string, path: PropertyKey[]): string {
 
 function show(value: unknown): string {
     if (value === undefined) return "(missing)";
-    const text = JSON.stringify(value);
+    if (typeof value === "number" && !Number.isFinite(value)) return String(value);
+    const text = escapedJson(value);
     if (text === undefined) return String(value);
     return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }

@@ -1,6 +1,21 @@
 import { z } from "zod";
 import { clusterNames, maxClusterNameLength, MAX_LABEL_LENGTH } from "../naming";
 import { SUPPORTED_VERSIONS, isSupportedVersion, majorVersion } from "../engines/versions";
+import {
+    EMQX_ENV_KEY,
+    EMQX_KEY_RULE,
+    emqxEnvValueProblem,
+    emqxOwnedKey,
+    MOUNT_OPTION,
+    qualifiedNameProblem,
+    RABBITMQ_CONF_KEY,
+    RABBITMQ_KEY_RULE,
+    rabbitmqConfValueProblem,
+    rabbitmqOwnedKey,
+    shortStringProblem,
+    singleLineProblem,
+    STORAGE_PATH,
+} from "./text";
 
 /**
  * The stack-config schema. Every key a stack may set is declared here; anything else is a typo and
@@ -31,10 +46,29 @@ const cpuQuantity = z
     .string({ error: `CPU must be a string such as "500m" or "2"` })
     .regex(CPU_QUANTITY, { error: `CPU must be a quantity such as "250m", "1" or "1.5"` });
 
+/** A string that passes a grammar check from ./text; the check's words follow the field's name. */
+const checkedText = (what: string, problem: (text: string) => string | undefined) =>
+    z.string({ error: `${what} must be a string` }).check((ctx) => {
+        const found = problem(ctx.value);
+        if (found) ctx.issues.push({ code: "custom", message: `${what} ${found}`, input: ctx.value });
+    });
+
+/** Free text of one line (names, patterns): no line breaks, control or bidirectional characters. */
+const oneLine = (what: string) => checkedText(what, singleLineProblem).min(1, { error: `${what} must not be empty` });
+
+/** A queue or exchange name; `amq.` names belong to the broker. */
+const amqpName = (what: string) =>
+    checkedText(what, shortStringProblem)
+        .min(1, { error: `${what} must not be empty` })
+        .refine((s) => !s.startsWith("amq."), { error: `${what} must not start with "amq.", which RabbitMQ reserves for its own objects` });
+
 const absolutePath = (what: string) =>
     z
         .string({ error: `${what} must be a string` })
-        .regex(/^\/[^\0]*$/, { error: `${what} must be an absolute path (start with '/')` })
+        .regex(/^\//, { error: `${what} must be an absolute path (start with '/')` })
+        .refine((p) => !p.startsWith("/") || STORAGE_PATH.test(p), {
+            error: `${what} must be an absolute path of letters, digits, '.', '_', '+' and '-' between single '/' (no blanks, quotes or control characters)`,
+        })
         .refine((p) => !p.split("/").includes(".."), { error: `${what} must not contain '..'` })
         .transform((p) => (p.length > 1 ? p.replace(/\/+$/, "") : p));
 
@@ -81,7 +115,13 @@ const nfsStorage = z.strictObject({
     basePath: absolutePath("storage.basePath"),
     reclaimPolicy,
     /** Mount options passed to the NFS client, e.g. ["nfsvers=4.1", "hard"]. */
-    mountOptions: z.array(z.string().min(1)).default(["nfsvers=4.1", "hard"]),
+    mountOptions: z
+        .array(
+            z.string({ error: "storage.mountOptions[] must be strings" }).regex(MOUNT_OPTION, {
+                error: "storage.mountOptions[] holds one NFS option per entry, such as \"nfsvers=4.1\": letters, digits, '_', '.', '=', ':', '/', '+' and '-' (a ',' would add an option of its own)",
+            }),
+        )
+        .default(["nfsvers=4.1", "hard"]),
     fixPermissions: z.boolean().default(true),
     ...storageCommon,
 });
@@ -122,35 +162,51 @@ const secretRef = z.strictObject({
     key: z.string().regex(/^[-._a-zA-Z0-9]+$/, { error: "existingSecret.key must be a valid Secret key" }),
 });
 
+const vhost = oneLine("vhost").default("/");
+
+/** Policy definitions and queue arguments go into the definitions JSON as they are: JSON values only. */
+const jsonMap = (what: string) =>
+    z.record(z.string(), z.unknown().refine(isJsonValue, { error: `${what} values must be JSON values (strings, finite numbers, booleans, null, lists, maps)` }));
+
+/** Whether JSON.stringify writes the value as it is (no NaN turned null, no function dropped). */
+function isJsonValue(value: unknown): boolean {
+    if (value === null || typeof value === "string" || typeof value === "boolean") return true;
+    if (typeof value === "number") return Number.isFinite(value);
+    if (Array.isArray(value)) return value.every(isJsonValue);
+    if (typeof value !== "object") return false;
+    const proto = Object.getPrototypeOf(value);
+    return (proto === Object.prototype || proto === null) && Object.values(value as object).every(isJsonValue);
+}
+
 const rabbitPolicy = z.strictObject({
-    name: z.string().min(1),
-    vhost: z.string().min(1).default("/"),
-    pattern: z.string().min(1),
+    name: oneLine("policy name"),
+    vhost,
+    pattern: oneLine("policy pattern"),
     "apply-to": z.enum(["queues", "exchanges", "all", "classic_queues", "quorum_queues", "streams"]).default("all"),
-    definition: z.record(z.string(), z.unknown()),
+    definition: jsonMap("policy definition"),
     priority: z.int().default(0),
 });
 
 const definitionsSchema = z.strictObject({
     /** Virtual hosts to create at boot ("/" always exists). */
-    vhosts: z.array(z.string().min(1)).default(["/"]),
+    vhosts: z.array(oneLine("vhost")).default(["/"]),
     /** Policies, e.g. a quorum-queue or message-TTL policy. */
     policies: z.array(rabbitPolicy).default([]),
     queues: z
         .array(
             z.strictObject({
-                name: z.string().min(1),
-                vhost: z.string().min(1).default("/"),
+                name: amqpName("queue name"),
+                vhost,
                 durable: z.boolean().default(true),
-                arguments: z.record(z.string(), z.unknown()).default({ "x-queue-type": "quorum" }),
+                arguments: jsonMap("queue arguments").default({ "x-queue-type": "quorum" }),
             }),
         )
         .default([]),
     exchanges: z
         .array(
             z.strictObject({
-                name: z.string().min(1),
-                vhost: z.string().min(1).default("/"),
+                name: amqpName("exchange name"),
+                vhost,
                 type: z.enum(["direct", "fanout", "topic", "headers"]).default("topic"),
                 durable: z.boolean().default(true),
             }),
@@ -159,11 +215,11 @@ const definitionsSchema = z.strictObject({
     bindings: z
         .array(
             z.strictObject({
-                source: z.string().min(1),
-                vhost: z.string().min(1).default("/"),
-                destination: z.string().min(1),
+                source: checkedText("binding source", shortStringProblem).min(1, { error: "binding source must not be empty" }),
+                vhost,
+                destination: checkedText("binding destination", shortStringProblem).min(1, { error: "binding destination must not be empty" }),
                 destination_type: z.enum(["queue", "exchange"]).default("queue"),
-                routing_key: z.string().default(""),
+                routing_key: checkedText("routing_key", shortStringProblem).default(""),
             }),
         )
         .default([]),
@@ -198,14 +254,14 @@ const clusterFields = z.strictObject({
     service: z
         .strictObject({
             type: z.enum(["ClusterIP", "NodePort", "LoadBalancer"], { error: "service.type must be ClusterIP, NodePort or LoadBalancer" }).default("ClusterIP"),
-            annotations: z.record(z.string(), z.string()).default({}),
+            annotations: z.record(z.string(), z.string({ error: "service.annotations values must be strings" })).check(annotationChecks).default({}),
         })
         .default({ type: "ClusterIP", annotations: {} }),
     /** Ingress for the management UI / dashboard. */
     ingress: z
         .strictObject({
             host: dnsSubdomain("ingress.host"),
-            className: z.string().min(1).optional(),
+            className: dnsSubdomain("ingress.className").optional(),
             tlsSecretName: dnsSubdomain("ingress.tlsSecretName").optional(),
         })
         .optional(),
@@ -287,22 +343,39 @@ function clusterChecks(c: z.output<typeof clusterFields>, ctx: z.RefinementCtx<u
             }
         });
     }
-    if (c.engine === "emqx") {
-        const notEnv = Object.keys(c.extraConfig).filter((k) => !/^EMQX_[A-Z0-9_]+$/.test(k));
-        if (notEnv.length > 0) issue(["extraConfig"], `for EMQX, extraConfig keys are EMQX_* environment variables (e.g. EMQX_MQTT__MAX_PACKET_SIZE); not: ${notEnv.join(", ")}`, notEnv);
-    }
-    const reserved = Object.keys(c.extraConfig).filter((k) => reservedSetting(c.engine, k));
-    if (reserved.length > 0) {
-        issue(["extraConfig"], `${reserved.join(", ")} ${reserved.length === 1 ? "is" : "are"} managed by this package (clustering, credentials, cookie); remove ${reserved.length === 1 ? "it" : "them"} from extraConfig`, reserved);
+    for (const [key, value] of Object.entries(c.extraConfig)) {
+        const problem = extraConfigProblem(c.engine, key, String(value));
+        if (problem) issue(["extraConfig", key], problem, value);
     }
 }
 
-/** Settings whose value must come from the naming module or a Secret, never from free-form config. */
-function reservedSetting(engine: "rabbitmq" | "emqx", key: string): boolean {
+/**
+ * What is wrong with one extraConfig entry, or undefined. RabbitMQ writes `key = value` into
+ * rabbitmq.conf, EMQX passes an environment variable that it reads as HOCON: the key must be one
+ * key of that grammar, the value one value, and neither may touch what this package sets.
+ */
+function extraConfigProblem(engine: "rabbitmq" | "emqx", key: string, value: string): string | undefined {
     if (engine === "rabbitmq") {
-        return /^(cluster_formation\.|default_user|default_pass|load_definitions|loopback_users)/.test(key);
+        if (!RABBITMQ_CONF_KEY.test(key)) return `the key is not a rabbitmq.conf key; ${RABBITMQ_KEY_RULE}`;
+        const owned = rabbitmqOwnedKey(key);
+        if (owned) return `${key} is managed by this package (${owned}); remove it from extraConfig`;
+        const bad = rabbitmqConfValueProblem(value);
+        return bad && `the value ${bad}`;
     }
-    return /^EMQX_(NODE__NAME|NODE__COOKIE|HOST|CLUSTER__|DASHBOARD__DEFAULT_(USERNAME|PASSWORD))/.test(key);
+    if (!EMQX_ENV_KEY.test(key)) return `the key is not an EMQX variable; ${EMQX_KEY_RULE}`;
+    const owned = emqxOwnedKey(key);
+    if (owned) return `${key} is managed by this package (${owned}); remove it from extraConfig`;
+    const bad = emqxEnvValueProblem(value);
+    return bad && `the value ${bad}`;
+}
+
+/** Annotation keys follow the Kubernetes grammar; values stay on one line. */
+function annotationChecks(ctx: z.core.ParsePayload<Record<string, string>>): void {
+    for (const [key, value] of Object.entries(ctx.value)) {
+        const valueProblem = singleLineProblem(value);
+        const problem = qualifiedNameProblem(key) ?? (valueProblem && `the value ${valueProblem}`);
+        if (problem) ctx.issues.push({ code: "custom", path: [key], message: `service.annotations: ${problem}`, input: value });
+    }
 }
 
 /** Rules across clusters or between a cluster and the stack's storage. */

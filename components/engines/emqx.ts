@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { ClusterSettings } from "../config/schema";
 import { ClusterNames } from "../naming";
 import { EngineProfile, podIdentityEnv, SecretRefs } from "./profile";
+import { literalEnvValue } from "../config/text";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
@@ -32,7 +33,8 @@ export function emqxDiscoveryEnv(cluster: ClusterSettings, names: ClusterNames, 
 
 export function emqxProfile(cluster: ClusterSettings, names: ClusterNames, namespace: string, clusterDomain: string): EngineProfile {
     const image = `${cluster.image ?? "emqx/emqx"}:${cluster.version}`;
-    const extraEnv = Object.entries(cluster.extraConfig).map(([name, value]) => ({ name, value: String(value) }));
+    // Passed on as written: Kubernetes would otherwise expand `$(VAR)` inside the value.
+    const extraEnv = Object.entries(cluster.extraConfig).map(([name, value]) => ({ name, value: literalEnvValue(String(value)) }));
     return {
         image,
         uid: UID,

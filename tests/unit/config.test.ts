@@ -1,5 +1,5 @@
 import { expect } from "chai";
-import { ConfigError, parseSettings } from "../../components";
+import { ConfigError, parseSettings, resolveCluster } from "../../components";
 import { baseConfig, emqx, rabbit } from "../support/fixtures";
 
 const PROJECT = "broker-platform";
@@ -56,6 +56,31 @@ const badInputs: Array<{ what: string; config: any; key: string; says: RegExp }>
     { what: "no clusters", config: baseConfig({ clusters: [] }), key: "clusters = []", says: /at least one cluster/ },
     { what: "clusters not a list", config: baseConfig({ clusters: "rmq" as any }), key: "clusters = \"rmq\"", says: /list of clusters/ },
     { what: "createNamespace not boolean", config: baseConfig({ createNamespace: "yes" as any }), key: "createNamespace = \"yes\"", says: /true or false/ },
+    { what: "newline in a rabbitmq.conf value (adds default_pass and a peer discovery backend)", config: baseConfig({ clusters: [rabbit({ extraConfig: { "log.console.level": "info\ndefault_pass = hacked\ncluster_formation.peer_discovery_backend = classic_config" } })] }), key: 'clusters[0].extraConfig["log.console.level"] = "info\\ndefault_pass = hacked', says: /U\+000A.*one line of printable text/ },
+    { what: "newline in a rabbitmq.conf key", config: baseConfig({ clusters: [rabbit({ extraConfig: { "a = b\ndefault_user_tags.administrator": "true" } })] }), key: 'clusters[0].extraConfig["a = b\\ndefault_user_tags.administrator"] = "true"', says: /not a rabbitmq\.conf key; .*dot-separated words/ },
+    { what: "carriage return in a rabbitmq.conf value", config: baseConfig({ clusters: [rabbit({ extraConfig: { heartbeat: "30\r" } })] }), key: 'clusters[0].extraConfig.heartbeat = "30\\r"', says: /U\+000D/ },
+    { what: "U+2028 in a rabbitmq.conf value", config: baseConfig({ clusters: [rabbit({ extraConfig: { heartbeat: "30\u2028default_pass = x" } })] }), key: 'clusters[0].extraConfig.heartbeat = "30\\u2028default_pass', says: /U\+2028/ },
+    { what: "'#' in a rabbitmq.conf value", config: baseConfig({ clusters: [rabbit({ extraConfig: { "management.path_prefix": "/a#b" } })] }), key: 'clusters[0].extraConfig["management.path_prefix"] = "/a#b"', says: /starts a comment/ },
+    { what: "non-Latin-1 rabbitmq.conf value", config: baseConfig({ clusters: [rabbit({ extraConfig: { cluster_tags: "zone€" } })] }), key: "clusters[0].extraConfig.cluster_tags", says: /U\+20AC.*Latin-1/ },
+    { what: "empty rabbitmq.conf value", config: baseConfig({ clusters: [rabbit({ extraConfig: { heartbeat: "" } })] }), key: 'clusters[0].extraConfig.heartbeat = ""', says: /needs a value/ },
+    { what: "definitions.local.path through extraConfig", config: baseConfig({ clusters: [rabbit({ extraConfig: { "definitions.local.path": "/tmp/other.json" } })] }), key: 'clusters[0].extraConfig["definitions.local.path"]', says: /managed by this package \(the definitions import/ },
+    { what: "a default user through extraConfig", config: baseConfig({ clusters: [rabbit({ extraConfig: { "default_users.ops.password": "x" } })] }), key: 'clusters[0].extraConfig["default_users.ops.password"]', says: /managed by this package \(the default user/ },
+    { what: "AMQP port through extraConfig", config: baseConfig({ clusters: [rabbit({ extraConfig: { "listeners.tcp.default": 5673 } })] }), key: 'clusters[0].extraConfig["listeners.tcp.default"] = 5673', says: /port the Services, probes/ },
+    { what: "NUL in an EMQX value", config: baseConfig({ clusters: [emqx({ extraConfig: { EMQX_LOG__CONSOLE__LEVEL: "info\u0000" } })] }), key: 'clusters[0].extraConfig.EMQX_LOG__CONSOLE__LEVEL = "info\\u0000"', says: /U\+0000/ },
+    { what: "newline in an EMQX value", config: baseConfig({ clusters: [emqx({ extraConfig: { EMQX_LOG__CONSOLE__LEVEL: "info\nEMQX_NODE__COOKIE=x" } })] }), key: 'clusters[0].extraConfig.EMQX_LOG__CONSOLE__LEVEL = "info\\nEMQX_NODE__COOKIE=x"', says: /U\+000A/ },
+    { what: "EMQX parent of the node settings (HOCON object)", config: baseConfig({ clusters: [emqx({ extraConfig: { EMQX_NODE: "{cookie = hacked}" } })] }), key: "clusters[0].extraConfig.EMQX_NODE", says: /parent of node\.name/ },
+    { what: "EMQX HOCON substitution", config: baseConfig({ clusters: [emqx({ extraConfig: { EMQX_LOG__FILE__PATH: "/tmp/${node.cookie}" } })] }), key: "clusters[0].extraConfig.EMQX_LOG__FILE__PATH", says: /HOCON substitution/ },
+    { what: "EMQX start-script node name", config: baseConfig({ clusters: [emqx({ extraConfig: { EMQX_NODE_NAME: "x@y" } })] }), key: "clusters[0].extraConfig.EMQX_NODE_NAME", says: /managed by this package/ },
+    { what: "EMQX key with a lower-case path", config: baseConfig({ clusters: [emqx({ extraConfig: { EMQX_mqtt__max: "1" } })] }), key: "clusters[0].extraConfig.EMQX_mqtt__max", says: /A-Z, 0-9 and single '_'/ },
+    { what: "annotation key with a blank", config: baseConfig({ clusters: [rabbit({ service: { annotations: { "my annotation": "x" } } })] }), key: 'clusters[0].service.annotations["my annotation"]', says: /not a Kubernetes annotation key/ },
+    { what: "newline in an annotation value", config: baseConfig({ clusters: [rabbit({ service: { annotations: { "example.com/owner": "team\nx" } } })] }), key: 'clusters[0].service.annotations["example.com/owner"] = "team\\nx"', says: /U\+000A/ },
+    { what: "ingress class with a blank", config: baseConfig({ clusters: [rabbit({ ingress: { host: "mq.example.com", className: "my class" } })] }), key: 'clusters[0].ingress.className = "my class"', says: /DNS-1123 subdomain/ },
+    { what: "NFS mount option with a comma", config: baseConfig({ storage: { mode: "nfs", server: "nfs", basePath: "/exports", mountOptions: ["hard,exec"] } }), key: 'storage.mountOptions[0] = "hard,exec"', says: /a ',' would add an option/ },
+    { what: "storage path with a blank", config: baseConfig({ storage: { mode: "hostPath", basePath: "/data/my brokers" } }), key: 'storage.basePath = "/data/my brokers"', says: /no blanks/ },
+    { what: "queue named amq.*", config: baseConfig({ clusters: [rabbit({ definitions: { queues: [{ name: "amq.orders" }] } })] }), key: 'clusters[0].definitions.queues[0].name = "amq.orders"', says: /RabbitMQ reserves/ },
+    { what: "newline in a vhost", config: baseConfig({ clusters: [rabbit({ definitions: { vhosts: ["a\nb"] } })] }), key: 'clusters[0].definitions.vhosts[0] = "a\\nb"', says: /U\+000A/ },
+    { what: "routing key over 255 bytes", config: baseConfig({ clusters: [rabbit({ definitions: { bindings: [{ source: "ex", destination: "q", routing_key: "é".repeat(128) }] } })] }), key: "clusters[0].definitions.bindings[0].routing_key", says: /256 bytes/ },
+    { what: "policy definition that is not JSON", config: baseConfig({ clusters: [rabbit({ definitions: { policies: [{ name: "ttl", pattern: ".*", definition: { "message-ttl": NaN } }] } })] }), key: "clusters[0].definitions.policies[0].definition.message-ttl = NaN", says: /JSON values/ },
     { what: "grace period too short", config: baseConfig({ clusters: [rabbit({ terminationGracePeriodSeconds: 1 })] }), key: "clusters[0].terminationGracePeriodSeconds = 1", says: />=10/ },
 ];
 
@@ -88,6 +113,23 @@ describe("stack config validation", () => {
             expect(problems).to.match(bad.says);
         });
     }
+
+    it("accepts rabbitmq.conf values with '=', quotes and shell characters, and writes each as one line", () => {
+        const value = `a = b; $(id) \`x\` 'q' "r" é`;
+        const s = parseSettings(baseConfig({ clusters: [rabbit({ extraConfig: { "management.path_prefix": value, heartbeat: 30 } })] }), PROJECT);
+        const conf = resolveCluster(s, s.clusters[0]).profile.configFiles["rabbitmq.conf"].split("\n");
+        expect(conf.slice(-3)).to.deep.equal([`management.path_prefix = ${value}`, "heartbeat = 30", ""]);
+    });
+
+    it("passes EMQX values on literally: '$' is doubled so Kubernetes does not expand $(VAR)", () => {
+        const s = parseSettings(baseConfig({ clusters: [emqx({ extraConfig: { EMQX_LOG__CONSOLE__FORMATTER: "text", EMQX_API_KEY__BOOTSTRAP_FILE: "/etc/$(POD_NAME)" } })] }), PROJECT);
+        const model = resolveCluster(s, s.clusters[0]);
+        const env = model.profile.env(model.names, model.secrets);
+        expect(env.slice(-2)).to.deep.equal([
+            { name: "EMQX_LOG__CONSOLE__FORMATTER", value: "text" },
+            { name: "EMQX_API_KEY__BOOTSTRAP_FILE", value: "/etc/$$(POD_NAME)" },
+        ]);
+    });
 
     it("reports every problem at once, one line each", () => {
         try {
