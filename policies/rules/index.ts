@@ -3,6 +3,7 @@ import { Rule } from "../lib/rule";
 import { credentials } from "./credentials";
 import { deprecatedApi, imageTag, oddReplicas, podManagementPolicy, readinessProbe, resources } from "./advisories";
 import { discoveryRbac } from "./discovery-rbac";
+import { distributionIsolation } from "./distribution-isolation";
 import { erlangCookie } from "./erlang-cookie";
 import { headlessService } from "./headless-service";
 import { nodeNamesAgree } from "./node-names-agree";
@@ -23,6 +24,7 @@ export const RULES: Rule<any>[] = [
     discoveryRbac,
     pdb,
     selectorMatchesTemplate,
+    distributionIsolation,
     oddReplicas,
     resources,
     readinessProbe,
