@@ -8,9 +8,12 @@ import { importId, stackOwner } from "./live/state";
 import { deploymentRecordArgs } from "./builders/record";
 import { configMapArgs, DEFAULT_DEFINITIONS, definitionsSecretArgs, rabbitPasswordHash, renderDefinitions } from "./builders/config";
 import { managementIngressArgs } from "./builders/ingress";
+import { networkPolicyArgs } from "./builders/networkpolicy";
 import { podDisruptionBudgetArgs } from "./builders/pdb";
+import { serviceMonitorArgs } from "./builders/servicemonitor";
 import { clientServiceArgs, headlessServiceArgs } from "./builders/services";
 import { statefulSetArgs } from "./builders/statefulset";
+import { portNamed } from "./engines/profile";
 import { ErlangCookie } from "./erlang-cookie";
 import { ClusterModel } from "./model";
 import { PeerDiscoveryRbac } from "./peer-discovery-rbac";
@@ -29,7 +32,7 @@ export interface BrokerClusterArgs {
     dependsOn?: pulumi.Resource[];
 }
 
-/** One clustered broker: secrets, RBAC, storage, Services, configuration, StatefulSet and PDB. */
+/** One clustered broker: secrets, RBAC, storage, Services, configuration, StatefulSet and PDB; a NetworkPolicy and a ServiceMonitor when asked for. */
 export class BrokerCluster extends pulumi.ComponentResource {
     /** DNS name of the client Service. */
     readonly clientHost: string;
@@ -94,8 +97,13 @@ export class BrokerCluster extends pulumi.ComponentResource {
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, podDisruptionBudgetArgs(model), childOptions(this, args));
         const ingress = managementIngressArgs(model);
         if (ingress) new k8s.networking.v1.Ingress(`${name}-management`, ingress, childOptions(this, args));
+        const networkPolicy = networkPolicyArgs(model);
+        if (networkPolicy) new k8s.networking.v1.NetworkPolicy(`${name}-network-policy`, networkPolicy, childOptions(this, args));
+        // A custom resource: registered only when asked for, since it needs the operator's CRD.
+        const serviceMonitor = serviceMonitorArgs(model);
+        if (serviceMonitor) new k8s.apiextensions.CustomResource(`${name}-service-monitor`, serviceMonitor, childOptions(this, args));
 
-        const port = (portName: string) => profile.ports.find((p) => p.name === portName)?.port;
+        const port = (portName: string) => portNamed(profile, portName).port;
         this.clientHost = names.clientServiceHost;
         this.nodeNames = Array.from({ length: cluster.replicas }, (_, i) => names.nodeName(i));
         this.managementUrl = cluster.ingress

@@ -77,6 +77,8 @@ export interface ClusterNames {
     role: string;
     roleBinding: string;
     podDisruptionBudget: string;
+    networkPolicy: string;
+    serviceMonitor: string;
     ingress: string;
     /** Private StorageClass name for statically provisioned volumes (cluster-scoped, so namespaced). */
     staticStorageClass: string;
@@ -125,6 +127,8 @@ export function clusterNames(id: ClusterIdentity): ClusterNames {
         role: `${name}-peer-discovery`,
         roleBinding: `${name}-peer-discovery`,
         podDisruptionBudget: name,
+        networkPolicy: name,
+        serviceMonitor: name,
         ingress: `${name}-management`,
         staticStorageClass: `${namespace}-${name}-static`,
         headlessDomain,

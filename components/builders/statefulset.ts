@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import { createHash } from "crypto";
 import { ClusterModel } from "../model";
 import { DATA_VOLUME, LABEL_VERSION } from "../naming";
-import { restrictedContainerSecurity } from "../engines/profile";
+import { portNamed, restrictedContainerSecurity } from "../engines/profile";
 import { dataClaimTemplate, volumePermissionsInitContainer } from "./storage";
 
 /** Pod annotation whose change rolls the pods when the broker configuration changes. */
@@ -53,7 +53,7 @@ export function statefulSetArgs(model: ClusterModel): k8s.apps.v1.StatefulSetArg
                     annotations: {
                         [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(model),
                         "prometheus.io/scrape": "true",
-                        "prometheus.io/port": String(profile.metrics.port),
+                        "prometheus.io/port": String(portNamed(profile, profile.metrics.portName).port),
                         "prometheus.io/path": profile.metrics.path,
                     },
                 },

@@ -16,6 +16,8 @@ import {
     singleLineProblem,
     STORAGE_PATH,
 } from "./text";
+import { serviceMonitorSchema } from "./monitoring";
+import { networkPolicySchema } from "./network-policy";
 
 /**
  * The stack-config schema. Every key a stack may set is declared here; anything else is a typo and
@@ -286,6 +288,10 @@ const clusterFields = z.strictObject({
     terminationGracePeriodSeconds: z.int().min(10).max(604800).optional(),
     /** Scale-down shrinks the Erlang cluster; refused unless set (see Day-2 operations). */
     allowScaleDown: z.boolean().default(false),
+    /** Ingress isolation: Erlang distribution from the cluster's own pods only, the other ports from the listed peers. */
+    networkPolicy: networkPolicySchema.optional(),
+    /** A prometheus-operator ServiceMonitor for the broker's metrics. */
+    serviceMonitor: serviceMonitorSchema.optional(),
 });
 
 export const clusterSchema = clusterFields.superRefine(clusterChecks);
@@ -333,6 +339,7 @@ function clusterChecks(c: z.output<typeof clusterFields>, ctx: z.RefinementCtx<u
     if (c.engine === "emqx") {
         if (c.plugins.length > 0) issue(["plugins"], "plugins applies to RabbitMQ only", c.plugins);
         if (c.definitions) issue(["definitions"], "definitions applies to RabbitMQ only", "{...}");
+        if (c.serviceMonitor?.perObjectMetrics !== undefined) issue(["serviceMonitor", "perObjectMetrics"], "perObjectMetrics applies to RabbitMQ only; EMQX has one metrics endpoint", c.serviceMonitor.perObjectMetrics);
     }
     if (c.engine === "rabbitmq" && c.definitions && majorVersion(c.version) >= 4) {
         // 4.x removed classic queue mirroring; an ha-* policy is refused by the broker at boot.

@@ -45,7 +45,9 @@ export function emqxProfile(cluster: ClusterSettings, names: ClusterNames, names
             { name: "ws", port: 8083, audience: "client" },
             { name: "wss", port: 8084, audience: "client" },
             { name: "dashboard", port: 18083, audience: "client" },
+            // Erlang distribution: EMQX listens on a fixed port instead of registering with epmd.
             { name: "ekka", port: 4370, audience: "peer" },
+            // Cluster RPC: the official image fixes it at 5369 (outside containers it is 5370 + node suffix).
             { name: "gen-rpc", port: 5369, audience: "peer" },
         ],
         // EMQX takes its settings from the environment; nothing to put in a ConfigMap file.
@@ -65,7 +67,8 @@ export function emqxProfile(cluster: ClusterSettings, names: ClusterNames, names
         // Give load balancers time to drop the endpoint before MQTT listeners close.
         preStop: ["sh", "-c", "sleep 15"],
         terminationGracePeriodSeconds: cluster.terminationGracePeriodSeconds ?? 120,
-        metrics: { port: 18083, path: "/api/v5/prometheus/stats" },
+        // The dashboard listener serves the Prometheus endpoint; there is no separate metrics port.
+        metrics: { portName: "dashboard", path: "/api/v5/prometheus/stats" },
         managementPort: "dashboard",
         connection: { scheme: "mqtt", portName: "mqtt", path: "" },
     };

@@ -7,7 +7,10 @@ type EnvVar = k8s.types.input.core.v1.EnvVar;
 export interface BrokerPort {
     name: string;
     port: number;
-    /** `peer`: Erlang distribution and discovery; `client`: protocols and UIs. */
+    /**
+     * `peer`: epmd, Erlang distribution and cluster RPC, which the nodes use among themselves and
+     * which hand anyone holding the cookie a shell on every node; `client`: protocols and UIs.
+     */
     audience: "peer" | "client";
 }
 
@@ -48,11 +51,22 @@ export interface EngineProfile {
     /** Command run before the container is stopped, so clients and queues move first. */
     preStop: string[];
     terminationGracePeriodSeconds: number;
-    metrics: { port: number; path: string };
+    /**
+     * Prometheus endpoint: the port (by name) and path; `perObjectPath` is an endpoint with one
+     * series per queue, exchange or connection, where the broker has one.
+     */
+    metrics: { portName: string; path: string; perObjectPath?: string };
     /** Client Service port used for the management UI / dashboard. */
     managementPort: string;
     /** Connection URL scheme and port name for the stack output. */
     connection: { scheme: string; portName: string; path: string };
+}
+
+/** The port of the profile with this name; a profile always names its own ports. */
+export function portNamed(profile: EngineProfile, name: string): BrokerPort {
+    const port = profile.ports.find((p) => p.name === name);
+    if (!port) throw new Error(`the engine profile has no port named ${name}`);
+    return port;
 }
 
 /** Security context shared by broker containers: non-root, no privilege escalation, no capabilities. */

@@ -132,7 +132,7 @@ export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, c
         readinessProbe: { tcpSocket: { port: "amqp" }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
         preStop: ["sh", "-c", `${awaitQuorum}rabbitmq-upgrade drain -t ${drainTimeout}`],
         terminationGracePeriodSeconds: grace,
-        metrics: { port: 15692, path: "/metrics" },
+        metrics: { portName: "prometheus", path: "/metrics", perObjectPath: "/metrics/per-object" },
         managementPort: "management",
         connection: { scheme: "amqp", portName: "amqp", path: "/%2F" },
     };

@@ -28,6 +28,7 @@ export const LINTED_KINDS = new Set([
     "ClusterRole",
     "ClusterRoleBinding",
     "PodDisruptionBudget",
+    "NetworkPolicy",
     "Namespace",
 ]);
 

@@ -4,6 +4,7 @@ import { credentials } from "./credentials";
 import { deprecatedApi, imageTag, oddReplicas, podManagementPolicy, readinessProbe, resources } from "./advisories";
 import { discoveryRbac } from "./discovery-rbac";
 import { emqxCr } from "./emqx-cr";
+import { distributionIsolation } from "./distribution-isolation";
 import { erlangCookie } from "./erlang-cookie";
 import { headlessService } from "./headless-service";
 import { nodeNamesAgree } from "./node-names-agree";
@@ -27,6 +28,7 @@ export const RULES: Rule<any>[] = [
     selectorMatchesTemplate,
     rabbitmqClusterCr,
     emqxCr,
+    distributionIsolation,
     oddReplicas,
     resources,
     readinessProbe,

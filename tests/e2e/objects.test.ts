@@ -25,6 +25,7 @@ import {
     statefulSet,
     summary,
 } from "./support/checks";
+import { expectNetworkIsolation, expectServiceMonitor, provideServiceMonitorCrd } from "./support/isolation";
 import { ensureTools, LocalCluster } from "./support/local";
 
 describe("e2e: the program's objects on a local control plane (kubectl apply --server-side)", function () {
@@ -47,6 +48,7 @@ describe("e2e: the program's objects on a local control plane (kubectl apply --s
 
             it("the API server admits every object the program registers", async function () {
                 if (s.storageMode === "storageClass") provideStorageClass(k, s);
+                if (s.clusters.some((c) => c.serviceMonitor)) await provideServiceMonitorCrd(k);
                 const objects = await renderStack(stack);
                 expect(objects.length).to.be.greaterThan(0);
                 // Namespaces first, as the engine orders them by dependency.
@@ -78,6 +80,19 @@ describe("e2e: the program's objects on a local control plane (kubectl apply --s
             it("a deleted broker pod comes back with the same name and the same claim", async function () {
                 await expectPodComesBack(k, s, s.clusters[0].name, 1);
             });
+
+            const isolated = s.clusters.filter((c) => c.networkPolicy);
+            if (isolated.length > 0) {
+                it("each NetworkPolicy selects exactly its cluster's pods and admits distribution only from them (kwok enforces nothing)", function () {
+                    for (const c of isolated) expectNetworkIsolation(k, s.namespace, c);
+                });
+            }
+            const monitored = s.clusters.filter((c) => c.serviceMonitor);
+            if (monitored.length > 0) {
+                it("each ServiceMonitor scrapes exactly its cluster's client Service on the metrics port", function () {
+                    for (const c of monitored) expectServiceMonitor(k, s.namespace, c);
+                });
+            }
 
             // Only where the stack asks for it: with preferred anti-affinity the third pod may share a node.
             const strict = s.clusters.find((c) => c.requiredAntiAffinity);

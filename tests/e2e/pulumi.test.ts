@@ -29,6 +29,7 @@ import {
 } from "./support/checks";
 import { changes, claimUids, EngineStack, engineStack, POLICY_PACK, policyViolations, requireEngine } from "./support/engine";
 import { LocalCluster, mustRun, REPO_ROOT } from "./support/local";
+import { expectNetworkIsolation, expectServiceMonitor, provideServiceMonitorCrd } from "./support/isolation";
 import { deployedSecrets, leaks } from "./support/secrets";
 
 describe("e2e: pulumi up on a local control plane (the real engine)", function () {
@@ -64,6 +65,7 @@ describe("e2e: pulumi up on a local control plane (the real engine)", function (
 
             before(async function () {
                 if (s.storageMode === "storageClass") provideStorageClass(k, s);
+                if (s.clusters.some((c) => c.serviceMonitor)) await provideServiceMonitorCrd(k);
                 e = await engineStack(k, stackName);
             });
 
@@ -98,6 +100,13 @@ describe("e2e: pulumi up on a local control plane (the real engine)", function (
             it("the broker ServiceAccount may get endpoints where discovery needs it, and may not read Secrets", function () {
                 expectRbac(k, s);
             });
+
+            if (s.clusters.some((c) => c.networkPolicy || c.serviceMonitor)) {
+                it("the deployed NetworkPolicies select exactly each cluster's pods; the ServiceMonitors its client Service", function () {
+                    for (const c of s.clusters.filter((x) => x.networkPolicy)) expectNetworkIsolation(k, s.namespace, c);
+                    for (const c of s.clusters.filter((x) => x.serviceMonitor)) expectServiceMonitor(k, s.namespace, c);
+                });
+            }
 
             it("preview with the policy pack reports no mandatory violation", async function () {
                 const events: EngineEvent[] = [];

@@ -21,6 +21,10 @@ export interface ExpectedCluster {
     needsApiAccess: boolean;
     /** Two members may never share a node: set, or the default with hostPath volumes. */
     requiredAntiAffinity?: boolean;
+    /** `networkPolicy.enabled`: a NetworkPolicy named after the cluster. */
+    networkPolicy?: boolean;
+    /** `serviceMonitor.enabled`: a ServiceMonitor named after the cluster (needs the CRD). */
+    serviceMonitor?: boolean;
 }
 
 export interface ExpectedStack {
@@ -53,6 +57,8 @@ export function expectedStack(stack: string): ExpectedStack {
         // only with `discovery: k8s`.
         needsApiAccess: c.engine === "rabbitmq" ? versionBelow(String(c.version), 4, 1) : c.discovery === "k8s",
         requiredAntiAffinity: c.antiAffinity === "required" || (c.antiAffinity === undefined && storage.mode === "hostPath"),
+        networkPolicy: c.networkPolicy?.enabled === true,
+        serviceMonitor: c.serviceMonitor?.enabled === true,
     }));
     return { stack, namespace: String(get("namespace")), storageMode: storage.mode, storage, clusters };
 }

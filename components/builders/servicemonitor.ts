@@ -1,0 +1,32 @@
+import * as k8s from "@pulumi/kubernetes";
+import { ClusterModel } from "../model";
+import { objectMeta } from "./meta";
+
+export const SERVICE_MONITOR_API_VERSION = "monitoring.coreos.com/v1";
+export const SERVICE_MONITOR_KIND = "ServiceMonitor";
+
+/**
+ * A prometheus-operator ServiceMonitor for the broker's metrics, scraped through the client
+ * Service's metrics port (the headless Service carries only distribution ports, so its endpoints
+ * never match). With RabbitMQ's per-object endpoint beside the aggregated one, both export the
+ * same metric names; a `metrics_path` label keeps their series apart, so sums do not count twice.
+ */
+export function serviceMonitorArgs(model: ClusterModel): k8s.apiextensions.CustomResourceArgs | undefined {
+    const sm = model.cluster.serviceMonitor;
+    if (!sm?.enabled) return undefined;
+    const { names, profile } = model;
+    const paths = [profile.metrics.path];
+    if (profile.metrics.perObjectPath && (sm.perObjectMetrics ?? true)) paths.push(profile.metrics.perObjectPath);
+    const keepPath = paths.length > 1 ? { relabelings: [{ sourceLabels: ["__metrics_path__"], targetLabel: "metrics_path" }] } : {};
+    const meta = objectMeta(model, names.serviceMonitor);
+    return {
+        apiVersion: SERVICE_MONITOR_API_VERSION,
+        kind: SERVICE_MONITOR_KIND,
+        metadata: { ...meta, labels: { ...sm.labels, ...names.commonLabels } },
+        spec: {
+            selector: { matchLabels: names.selectorLabels },
+            namespaceSelector: { matchNames: [model.namespace] },
+            endpoints: paths.map((path) => ({ port: profile.metrics.portName, path, interval: sm.interval, ...keepPath })),
+        },
+    };
+}
