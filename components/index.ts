@@ -17,6 +17,8 @@ export * from "./builders/rbac";
 export * from "./builders/pdb";
 export * from "./builders/config";
 export * from "./builders/ingress";
+export * from "./builders/certificate";
+export * from "./config/tls";
 export * from "./namespace";
 export * from "./erlang-cookie";
 export * from "./admin-credentials";

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { clusterNames, maxClusterNameLength, MAX_LABEL_LENGTH } from "../naming";
 import { SUPPORTED_VERSIONS, isSupportedVersion, majorVersion } from "../engines/versions";
+import { tlsSchema } from "./tls";
 
 /**
  * The stack-config schema. Every key a stack may set is declared here; anything else is a typo and
@@ -230,6 +231,8 @@ const clusterFields = z.strictObject({
     terminationGracePeriodSeconds: z.int().min(10).max(604800).optional(),
     /** Scale-down shrinks the Erlang cluster; refused unless set (see Day-2 operations). */
     allowScaleDown: z.boolean().default(false),
+    /** TLS listeners (AMQPS/MQTTS, HTTPS management) and optionally TLS between the nodes. */
+    tls: tlsSchema.optional(),
 });
 
 export const clusterSchema = clusterFields.superRefine(clusterChecks);

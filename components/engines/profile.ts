@@ -21,6 +21,8 @@ export interface SecretRefs {
     config: { name: string };
     /** Secret of the RabbitMQ definitions, named after what its content derives from (`revisioned`). */
     definitions: { name: string };
+    /** Secret with the broker certificate (`tls.crt`, `tls.key`, `ca.crt`), when the cluster runs TLS. */
+    tls?: { name: string };
 }
 
 /**
@@ -48,9 +50,11 @@ export interface EngineProfile {
     /** Command run before the container is stopped, so clients and queues move first. */
     preStop: string[];
     terminationGracePeriodSeconds: number;
-    metrics: { port: number; path: string };
+    metrics: { port: number; path: string; scheme: "http" | "https" };
     /** Client Service port used for the management UI / dashboard. */
     managementPort: string;
+    /** `https` when the management UI / dashboard listens with TLS. */
+    managementScheme: "http" | "https";
     /** Connection URL scheme and port name for the stack output. */
     connection: { scheme: string; portName: string; path: string };
 }
