@@ -11,6 +11,7 @@ import { perReplicaStorage } from "./per-replica-storage";
 import { podAntiAffinity } from "./pod-anti-affinity";
 import { pvSafety } from "./pv-safety";
 import { selectorMatchesTemplate } from "./selector-matches-template";
+import { tlsSecret } from "./tls-secret";
 
 export const RULES: Rule<any>[] = [
     headlessService,
@@ -23,6 +24,7 @@ export const RULES: Rule<any>[] = [
     discoveryRbac,
     pdb,
     selectorMatchesTemplate,
+    tlsSecret,
     oddReplicas,
     resources,
     readinessProbe,
