@@ -7,6 +7,7 @@ import { childOptions, defaultRetention, Retention, retainedOptions } from "./co
 import { importId, stackOwner } from "./live/state";
 import { deploymentRecordArgs } from "./builders/record";
 import { configMapArgs, DEFAULT_DEFINITIONS, definitionsSecretArgs, rabbitPasswordHash, renderDefinitions } from "./builders/config";
+import { certificateArgs } from "./builders/certificate";
 import { managementIngressArgs } from "./builders/ingress";
 import { networkPolicyArgs } from "./builders/networkpolicy";
 import { podDisruptionBudgetArgs } from "./builders/pdb";
@@ -42,7 +43,7 @@ export class BrokerCluster extends pulumi.ComponentResource {
     readonly managementUrl: string;
     readonly cookieSecretName: pulumi.Output<string>;
     readonly adminSecretName: pulumi.Output<string>;
-    /** AMQP or MQTT URL with the admin credentials; a secret Output. */
+    /** AMQP(S) or MQTT(S) URL with the admin credentials; a secret Output. */
     readonly connectionUrl: pulumi.Output<string>;
     readonly statefulSet: k8s.apps.v1.StatefulSet;
     readonly model: ClusterModel;
@@ -71,6 +72,12 @@ export class BrokerCluster extends pulumi.ComponentResource {
                 .all([admin.username, admin.password, salt.base64])
                 .apply(([user, password, saltB64]) => renderDefinitions(definitions, user, rabbitPasswordHash(password, Buffer.from(saltB64, "base64"))));
             podInputs.push(new k8s.core.v1.Secret(`${name}-definitions`, definitionsSecretArgs(model, pulumi.secret(json)), childOptions(this, args)));
+        }
+
+        const certificate = certificateArgs(model);
+        if (certificate) {
+            // Registered only when configured: without cert-manager the cluster has no such kind.
+            podInputs.push(new k8s.apiextensions.CustomResource(`${name}-tls`, certificate, childOptions(this, args)));
         }
 
         const headless = new k8s.core.v1.Service(`${name}-headless`, headlessServiceArgs(model), childOptions(this, args));
@@ -108,7 +115,7 @@ export class BrokerCluster extends pulumi.ComponentResource {
         this.nodeNames = Array.from({ length: cluster.replicas }, (_, i) => names.nodeName(i));
         this.managementUrl = cluster.ingress
             ? `${cluster.ingress.tlsSecretName ? "https" : "http"}://${cluster.ingress.host}/`
-            : `http://${names.clientServiceHost}:${port(profile.managementPort)}/`;
+            : `${profile.managementScheme}://${names.clientServiceHost}:${port(profile.managementPort)}/`;
         this.cookieSecretName = cookie.secretName;
         this.adminSecretName = admin.secretName;
         const { scheme, portName, path } = profile.connection;

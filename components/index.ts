@@ -21,6 +21,8 @@ export * from "./builders/networkpolicy";
 export * from "./builders/servicemonitor";
 export * from "./config/network-policy";
 export * from "./config/monitoring";
+export * from "./builders/certificate";
+export * from "./config/tls";
 export * from "./namespace";
 export * from "./erlang-cookie";
 export * from "./admin-credentials";

@@ -62,6 +62,7 @@ export function resolveCluster(platform: PlatformSettings, cluster: ClusterSetti
             // The definitions hold the admin user's password hash: their name derives from the
             // declared definitions and the credentials' generation, never from secret material.
             definitions: { name: revisioned(names.definitionsSecret, { definitions: cluster.definitions ?? null, admin: cluster.adminCredentials.generation }) },
+            ...(cluster.tls ? { tls: { name: cluster.tls.secretName ?? names.tlsSecret } } : {}),
         },
         staticVolumes,
         claimTemplateSize: previous?.claimTemplateSize ?? previous?.volumeSize ?? volumeSize,

@@ -80,6 +80,16 @@ export interface ClusterNames {
     networkPolicy: string;
     serviceMonitor: string;
     ingress: string;
+    /** cert-manager Certificate issued for the cluster, when TLS comes from cert-manager. */
+    tlsCertificate: string;
+    /** Secret the cert-manager Certificate writes (`tls.crt`, `tls.key`, `ca.crt`). */
+    tlsSecret: string;
+    /**
+     * DNS names a broker certificate must cover: the client Service in every form a client in the
+     * cluster may use, the headless zone, and every pod of it (one wildcard label, so scaling
+     * never needs a new certificate).
+     */
+    certificateDnsNames: string[];
     /** Private StorageClass name for statically provisioned volumes (cluster-scoped, so namespaced). */
     staticStorageClass: string;
     /** `<headless>.<namespace>.svc.<domain>`: the DNS zone every pod's hostname lives in. */
@@ -130,6 +140,16 @@ export function clusterNames(id: ClusterIdentity): ClusterNames {
         networkPolicy: name,
         serviceMonitor: name,
         ingress: `${name}-management`,
+        tlsCertificate: `${name}-tls`,
+        tlsSecret: `${name}-tls`,
+        certificateDnsNames: [
+            name,
+            `${name}.${namespace}`,
+            `${name}.${namespace}.svc`,
+            `${name}.${namespace}.svc.${clusterDomain}`,
+            headlessDomain,
+            `*.${headlessDomain}`,
+        ],
         staticStorageClass: `${namespace}-${name}-static`,
         headlessDomain,
         hostnameSuffix: `.${headlessDomain}`,

@@ -26,7 +26,7 @@ export function serviceMonitorArgs(model: ClusterModel): k8s.apiextensions.Custo
         spec: {
             selector: { matchLabels: names.selectorLabels },
             namespaceSelector: { matchNames: [model.namespace] },
-            endpoints: paths.map((path) => ({ port: profile.metrics.portName, path, interval: sm.interval, ...keepPath })),
+            endpoints: paths.map((path) => ({ port: profile.metrics.portName, path, interval: sm.interval, ...(profile.metrics.scheme === "https" ? { scheme: "https" } : {}), ...keepPath })),
         },
     };
 }

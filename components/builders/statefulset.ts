@@ -55,6 +55,7 @@ export function statefulSetArgs(model: ClusterModel): k8s.apps.v1.StatefulSetArg
                         "prometheus.io/scrape": "true",
                         "prometheus.io/port": String(portNamed(profile, profile.metrics.portName).port),
                         "prometheus.io/path": profile.metrics.path,
+                        ...(profile.metrics.scheme === "https" ? { "prometheus.io/scheme": "https" } : {}),
                     },
                 },
                 spec: {

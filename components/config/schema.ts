@@ -18,6 +18,7 @@ import {
 } from "./text";
 import { serviceMonitorSchema } from "./monitoring";
 import { networkPolicySchema } from "./network-policy";
+import { tlsSchema } from "./tls";
 
 /**
  * The stack-config schema. Every key a stack may set is declared here; anything else is a typo and
@@ -292,6 +293,8 @@ const clusterFields = z.strictObject({
     networkPolicy: networkPolicySchema.optional(),
     /** A prometheus-operator ServiceMonitor for the broker's metrics. */
     serviceMonitor: serviceMonitorSchema.optional(),
+    /** TLS listeners (AMQPS/MQTTS, HTTPS management) and optionally TLS between the nodes. */
+    tls: tlsSchema.optional(),
 });
 
 export const clusterSchema = clusterFields.superRefine(clusterChecks);

@@ -1,8 +1,10 @@
 import * as k8s from "@pulumi/kubernetes";
 import { ClusterSettings } from "../config/schema";
 import { ClusterNames } from "../naming";
-import { EngineProfile, podIdentityEnv, SecretRefs } from "./profile";
+import { BrokerPort, EngineProfile, podIdentityEnv, SecretRefs } from "./profile";
 import { literalEnvValue } from "../config/text";
+import { DIST_OPTFILE, renderDistOptFile, TLS_CA, TLS_CERT, TLS_KEY, tlsMount, tlsVolume } from "./tls";
+import { compareVersions } from "./versions";
 
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
@@ -31,27 +33,85 @@ export function emqxDiscoveryEnv(cluster: ClusterSettings, names: ClusterNames, 
     ];
 }
 
+/** Where the distribution options file from the config ConfigMap is mounted (the path may hold no spaces). */
+const DIST_DIR = "/opt/emqx/dist-tls";
+
+/**
+ * TLS listener settings. The plain MQTT, WebSocket and dashboard listeners are switched off, as
+ * for RabbitMQ; clients are not asked for certificates. The dashboard's HTTPS options moved
+ * under `ssl_options` in 5.1.1.
+ */
+export function emqxTlsEnv(cluster: ClusterSettings): EnvVar[] {
+    const tls = cluster.tls;
+    if (!tls) return [];
+    const dashboardSsl = compareVersions(cluster.version, "5.1.1") < 0 ? "EMQX_DASHBOARD__LISTENERS__HTTPS__" : "EMQX_DASHBOARD__LISTENERS__HTTPS__SSL_OPTIONS__";
+    const env: EnvVar[] = [
+        { name: "EMQX_LISTENERS__TCP__DEFAULT__ENABLE", value: "false" },
+        { name: "EMQX_LISTENERS__WS__DEFAULT__ENABLE", value: "false" },
+        { name: "EMQX_LISTENERS__SSL__DEFAULT__BIND", value: "0.0.0.0:8883" },
+        { name: "EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__CERTFILE", value: TLS_CERT },
+        { name: "EMQX_LISTENERS__SSL__DEFAULT__SSL_OPTIONS__KEYFILE", value: TLS_KEY },
+        { name: "EMQX_LISTENERS__WSS__DEFAULT__BIND", value: "0.0.0.0:8084" },
+        { name: "EMQX_LISTENERS__WSS__DEFAULT__SSL_OPTIONS__CERTFILE", value: TLS_CERT },
+        { name: "EMQX_LISTENERS__WSS__DEFAULT__SSL_OPTIONS__KEYFILE", value: TLS_KEY },
+        { name: "EMQX_DASHBOARD__LISTENERS__HTTP__ENABLE", value: "false" },
+        { name: "EMQX_DASHBOARD__LISTENERS__HTTPS__ENABLE", value: "true" },
+        { name: "EMQX_DASHBOARD__LISTENERS__HTTPS__BIND", value: "18084" },
+        { name: `${dashboardSsl}CERTFILE`, value: TLS_CERT },
+        { name: `${dashboardSsl}KEYFILE`, value: TLS_KEY },
+    ];
+    if (tls.distribution) {
+        env.push(
+            // Erlang distribution (core nodes' database replication) and gen_rpc (message forwarding).
+            { name: "EMQX_CLUSTER__PROTO_DIST", value: "inet_tls" },
+            { name: "EMQX_SSL_DIST_OPTFILE", value: `${DIST_DIR}/${DIST_OPTFILE}` },
+            { name: "EMQX_RPC__DRIVER", value: "ssl" },
+            { name: "EMQX_RPC__CERTFILE", value: TLS_CERT },
+            { name: "EMQX_RPC__KEYFILE", value: TLS_KEY },
+            { name: "EMQX_RPC__CACERTFILE", value: TLS_CA },
+        );
+    }
+    return env;
+}
+
+function emqxPorts(cluster: ClusterSettings): BrokerPort[] {
+    const client: BrokerPort[] = cluster.tls
+        ? [
+              { name: "mqtts", port: 8883, audience: "client" },
+              { name: "wss", port: 8084, audience: "client" },
+              { name: "dashboard-tls", port: 18084, audience: "client" },
+          ]
+        : [
+              { name: "mqtt", port: 1883, audience: "client" },
+              { name: "mqtts", port: 8883, audience: "client" },
+              { name: "ws", port: 8083, audience: "client" },
+              { name: "wss", port: 8084, audience: "client" },
+              { name: "dashboard", port: 18083, audience: "client" },
+          ];
+    return [
+        ...client,
+        // Erlang distribution: EMQX listens on a fixed port instead of registering with epmd.
+        { name: "ekka", port: 4370, audience: "peer" },
+        // Cluster RPC: the official image fixes it at 5369 (outside containers it is 5370 + node suffix).
+        { name: "gen-rpc", port: 5369, audience: "peer" },
+    ];
+}
+
 export function emqxProfile(cluster: ClusterSettings, names: ClusterNames, namespace: string, clusterDomain: string): EngineProfile {
     const image = `${cluster.image ?? "emqx/emqx"}:${cluster.version}`;
     // Passed on as written: Kubernetes would otherwise expand `$(VAR)` inside the value.
     const extraEnv = Object.entries(cluster.extraConfig).map(([name, value]) => ({ name, value: literalEnvValue(String(value)) }));
+    const tls = cluster.tls;
+    const distribution = tls?.distribution === true;
+    const dashboard = tls ? { port: "dashboard-tls", number: 18084, scheme: "https" as const } : { port: "dashboard", number: 18083, scheme: "http" as const };
     return {
         image,
         uid: UID,
         dataMountPath: "/opt/emqx/data",
-        ports: [
-            { name: "mqtt", port: 1883, audience: "client" },
-            { name: "mqtts", port: 8883, audience: "client" },
-            { name: "ws", port: 8083, audience: "client" },
-            { name: "wss", port: 8084, audience: "client" },
-            { name: "dashboard", port: 18083, audience: "client" },
-            // Erlang distribution: EMQX listens on a fixed port instead of registering with epmd.
-            { name: "ekka", port: 4370, audience: "peer" },
-            // Cluster RPC: the official image fixes it at 5369 (outside containers it is 5370 + node suffix).
-            { name: "gen-rpc", port: 5369, audience: "peer" },
-        ],
-        // EMQX takes its settings from the environment; nothing to put in a ConfigMap file.
-        configFiles: {},
+        ports: emqxPorts(cluster),
+        // EMQX takes its settings from the environment; only the Erlang distribution TLS options
+        // are a file (the runtime reads them before any configuration is loaded).
+        configFiles: distribution ? { [DIST_OPTFILE]: renderDistOptFile() } : {},
         env: (n: ClusterNames, secrets: SecretRefs) => [
             ...podIdentityEnv(),
             { name: "EMQX_HOST", value: `$(POD_NAME).${n.headlessDomain}` },
@@ -60,16 +120,32 @@ export function emqxProfile(cluster: ClusterSettings, names: ClusterNames, names
             ...emqxDiscoveryEnv(cluster, n, namespace, clusterDomain),
             { name: "EMQX_DASHBOARD__DEFAULT_USERNAME", valueFrom: { secretKeyRef: { name: secrets.admin.name, key: "username" } } },
             { name: "EMQX_DASHBOARD__DEFAULT_PASSWORD", valueFrom: { secretKeyRef: { name: secrets.admin.name, key: "password" } } },
+            ...emqxTlsEnv(cluster),
             ...extraEnv,
         ],
-        volumes: () => ({ volumes: [], mounts: [], initContainers: [] }),
-        readinessProbe: { httpGet: { path: "/status", port: "dashboard" }, initialDelaySeconds: 10, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 6 },
+        volumes: (_n: ClusterNames, secrets: SecretRefs) => ({
+            volumes: [
+                ...(secrets.tls ? [tlsVolume(secrets.tls.name)] : []),
+                ...(distribution ? [{ name: "dist-tls", configMap: { name: secrets.config.name, defaultMode: 0o440, items: [{ key: DIST_OPTFILE, path: DIST_OPTFILE }] } }] : []),
+            ],
+            mounts: [...(secrets.tls ? [tlsMount()] : []), ...(distribution ? [{ name: "dist-tls", mountPath: DIST_DIR, readOnly: true }] : [])],
+            initContainers: [],
+        }),
+        readinessProbe: {
+            // The kubelet does not verify the certificate of an HTTPS probe.
+            httpGet: { path: "/status", port: dashboard.port, ...(tls ? { scheme: "HTTPS" } : {}) },
+            initialDelaySeconds: 10,
+            periodSeconds: 5,
+            timeoutSeconds: 5,
+            failureThreshold: 6,
+        },
         // Give load balancers time to drop the endpoint before MQTT listeners close.
         preStop: ["sh", "-c", "sleep 15"],
         terminationGracePeriodSeconds: cluster.terminationGracePeriodSeconds ?? 120,
         // The dashboard listener serves the Prometheus endpoint; there is no separate metrics port.
-        metrics: { portName: "dashboard", path: "/api/v5/prometheus/stats" },
-        managementPort: "dashboard",
-        connection: { scheme: "mqtt", portName: "mqtt", path: "" },
+        metrics: { portName: dashboard.port, path: "/api/v5/prometheus/stats", scheme: dashboard.scheme },
+        managementPort: dashboard.port,
+        managementScheme: dashboard.scheme,
+        connection: tls ? { scheme: "mqtts", portName: "mqtts", path: "" } : { scheme: "mqtt", portName: "mqtt", path: "" },
     };
 }

@@ -24,6 +24,8 @@ export interface SecretRefs {
     config: { name: string };
     /** Secret of the RabbitMQ definitions, named after what its content derives from (`revisioned`). */
     definitions: { name: string };
+    /** Secret with the broker certificate (`tls.crt`, `tls.key`, `ca.crt`), when the cluster runs TLS. */
+    tls?: { name: string };
 }
 
 /**
@@ -52,12 +54,14 @@ export interface EngineProfile {
     preStop: string[];
     terminationGracePeriodSeconds: number;
     /**
-     * Prometheus endpoint: the port (by name) and path; `perObjectPath` is an endpoint with one
-     * series per queue, exchange or connection, where the broker has one.
+     * Prometheus endpoint: the port (by name), path and scheme; `perObjectPath` is an endpoint with
+     * one series per queue, exchange or connection, where the broker has one.
      */
-    metrics: { portName: string; path: string; perObjectPath?: string };
+    metrics: { portName: string; path: string; perObjectPath?: string; scheme: "http" | "https" };
     /** Client Service port used for the management UI / dashboard. */
     managementPort: string;
+    /** `https` when the management UI / dashboard listens with TLS. */
+    managementScheme: "http" | "https";
     /** Connection URL scheme and port name for the stack output. */
     connection: { scheme: string; portName: string; path: string };
 }

@@ -1,6 +1,7 @@
 import { ClusterSettings } from "../config/schema";
 import { ClusterNames, nodeNameTemplate } from "../naming";
-import { EngineProfile, podIdentityEnv, restrictedContainerSecurity, SecretRefs } from "./profile";
+import { BrokerPort, EngineProfile, podIdentityEnv, restrictedContainerSecurity, SecretRefs } from "./profile";
+import { DIST_OPTFILE, renderDistOptFile, TLS_CERT, TLS_KEY, tlsMount, tlsVolume } from "./tls";
 import { compareVersions, rabbitmqDiscoveryUsesApi } from "./versions";
 
 const UID = 999;
@@ -30,15 +31,57 @@ export function peerDiscoveryConf(names: ClusterNames, version: string, clusterD
     return lines;
 }
 
+/**
+ * Client and management listeners. With TLS the plain AMQP and HTTP listeners are switched off:
+ * the connection URL carries the admin password, and a client that forgets the scheme should
+ * fail to connect rather than send it in clear text. Clients are not asked for certificates.
+ */
+export function listenerConf(cluster: ClusterSettings): string[] {
+    if (!cluster.tls) return ["listeners.tcp.default = 5672", "management.tcp.port = 15672", "prometheus.tcp.port = 15692"];
+    return [
+        "listeners.tcp = none",
+        "listeners.ssl.default = 5671",
+        `ssl_options.certfile = ${TLS_CERT}`,
+        `ssl_options.keyfile = ${TLS_KEY}`,
+        // Without management.tcp.port the plain HTTP listener is not started.
+        "management.ssl.port = 15671",
+        `management.ssl.certfile = ${TLS_CERT}`,
+        `management.ssl.keyfile = ${TLS_KEY}`,
+        // Metrics carry no credentials and scrapers rarely trust a private CA; kept on plain HTTP.
+        "prometheus.tcp.port = 15692",
+    ];
+}
+
+/** Erlang arguments for distribution over TLS; the CLI tools (preStop drain, probes) need the same. */
+export function distributionErlArgs(): string {
+    return `-proto_dist inet_tls -ssl_dist_optfile ${CONFIG_DIR}/${DIST_OPTFILE}`;
+}
+
+function rabbitmqPorts(cluster: ClusterSettings): BrokerPort[] {
+    const client: BrokerPort[] = cluster.tls
+        ? [
+              { name: "amqps", port: 5671, audience: "client" },
+              { name: "management-tls", port: 15671, audience: "client" },
+          ]
+        : [
+              { name: "amqp", port: 5672, audience: "client" },
+              { name: "management", port: 15672, audience: "client" },
+          ];
+    return [
+        ...client,
+        { name: "prometheus", port: 15692, audience: "client" },
+        { name: "epmd", port: 4369, audience: "peer" },
+        { name: "cluster-rpc", port: 25672, audience: "peer" },
+    ];
+}
+
 /** Renders rabbitmq.conf: clustering, listeners, memory sizing, definitions and extra settings. */
 export function renderRabbitmqConf(cluster: ClusterSettings, names: ClusterNames, clusterDomain: string): string {
     const lines = [
         `cluster_name = ${cluster.name}`,
         ...peerDiscoveryConf(names, cluster.version, clusterDomain),
         "cluster_partition_handling = pause_minority",
-        "listeners.tcp.default = 5672",
-        "management.tcp.port = 15672",
-        "prometheus.tcp.port = 15692",
+        ...listenerConf(cluster),
         // The container's memory limit, not the node's RAM, is what the broker may use.
         `total_memory_available_override_value = ${cluster.resources.limits.memory}`,
         "vm_memory_high_watermark.relative = 0.6",
@@ -63,20 +106,17 @@ export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, c
     const drainTimeout = Math.max(grace - 30, 10);
     // Waiting for quorum+1 on a cluster of one or two would wait forever.
     const awaitQuorum = cluster.replicas >= 3 ? `rabbitmq-upgrade await_online_quorum_plus_one -t ${drainTimeout}; ` : "";
+    const tls = cluster.tls;
+    const distribution = tls?.distribution === true;
     return {
         image: `${cluster.image ?? "rabbitmq"}:${cluster.version}-management`,
         uid: UID,
         dataMountPath: `${HOME}/mnesia`,
-        ports: [
-            { name: "amqp", port: 5672, audience: "client" },
-            { name: "management", port: 15672, audience: "client" },
-            { name: "prometheus", port: 15692, audience: "client" },
-            { name: "epmd", port: 4369, audience: "peer" },
-            { name: "cluster-rpc", port: 25672, audience: "peer" },
-        ],
+        ports: rabbitmqPorts(cluster),
         configFiles: {
             [RABBITMQ_CONF]: renderRabbitmqConf(cluster, names, clusterDomain),
             [ENABLED_PLUGINS]: renderEnabledPlugins(cluster),
+            ...(distribution ? { [DIST_OPTFILE]: renderDistOptFile() } : {}),
         },
         env: (n: ClusterNames) => [
             ...podIdentityEnv(),
@@ -85,6 +125,12 @@ export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, c
             { name: "RABBITMQ_NODENAME", value: nodeNameTemplate(n) },
             { name: "RABBITMQ_CONFIG_FILES", value: `${CONFIG_DIR}/conf.d` },
             { name: "RABBITMQ_ENABLED_PLUGINS_FILE", value: `${CONFIG_DIR}/${ENABLED_PLUGINS}` },
+            ...(distribution
+                ? [
+                      { name: "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", value: distributionErlArgs() },
+                      { name: "RABBITMQ_CTL_ERL_ARGS", value: distributionErlArgs() },
+                  ]
+                : []),
         ],
         volumes: (n: ClusterNames, secrets: SecretRefs) => ({
             volumes: [
@@ -99,6 +145,7 @@ export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, c
                                     items: [
                                         { key: RABBITMQ_CONF, path: `conf.d/10-${RABBITMQ_CONF}` },
                                         { key: ENABLED_PLUGINS, path: ENABLED_PLUGINS },
+                                        ...(distribution ? [{ key: DIST_OPTFILE, path: DIST_OPTFILE }] : []),
                                     ],
                                 },
                             },
@@ -108,10 +155,12 @@ export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, c
                 },
                 { name: "erlang-cookie", secret: { secretName: secrets.cookie.name, defaultMode: 0o440, items: [{ key: secrets.cookie.key, path: "cookie" }] } },
                 { name: "erlang-home", emptyDir: {} },
+                ...(secrets.tls ? [tlsVolume(secrets.tls.name)] : []),
             ],
             mounts: [
                 { name: "config", mountPath: CONFIG_DIR, readOnly: true },
                 { name: "erlang-home", mountPath: HOME },
+                ...(secrets.tls ? [tlsMount()] : []),
             ],
             initContainers: [
                 {
@@ -129,11 +178,12 @@ export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, c
                 },
             ],
         }),
-        readinessProbe: { tcpSocket: { port: "amqp" }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+        readinessProbe: { tcpSocket: { port: tls ? "amqps" : "amqp" }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
         preStop: ["sh", "-c", `${awaitQuorum}rabbitmq-upgrade drain -t ${drainTimeout}`],
         terminationGracePeriodSeconds: grace,
-        metrics: { portName: "prometheus", path: "/metrics", perObjectPath: "/metrics/per-object" },
-        managementPort: "management",
-        connection: { scheme: "amqp", portName: "amqp", path: "/%2F" },
+        metrics: { portName: "prometheus", path: "/metrics", perObjectPath: "/metrics/per-object", scheme: "http" },
+        managementPort: tls ? "management-tls" : "management",
+        managementScheme: tls ? "https" : "http",
+        connection: tls ? { scheme: "amqps", portName: "amqps", path: "/%2F" } : { scheme: "amqp", portName: "amqp", path: "/%2F" },
     };
 }

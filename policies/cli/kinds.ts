@@ -29,6 +29,7 @@ export const LINTED_KINDS = new Set([
     "ClusterRoleBinding",
     "PodDisruptionBudget",
     "NetworkPolicy",
+    "Certificate",
     "Namespace",
 ]);
 

@@ -14,6 +14,7 @@ import { podAntiAffinity } from "./pod-anti-affinity";
 import { pvSafety } from "./pv-safety";
 import { rabbitmqClusterCr } from "./rabbitmqcluster-cr";
 import { selectorMatchesTemplate } from "./selector-matches-template";
+import { tlsSecret } from "./tls-secret";
 
 export const RULES: Rule<any>[] = [
     headlessService,
@@ -29,6 +30,7 @@ export const RULES: Rule<any>[] = [
     rabbitmqClusterCr,
     emqxCr,
     distributionIsolation,
+    tlsSecret,
     oddReplicas,
     resources,
     readinessProbe,

@@ -55,6 +55,7 @@ describe("policies: broker-lint CLI", function () {
             ["headless-service__clusterip-set.yaml", "headless-service", /^\s*clusterIP:/],
             ["selector-matches-template__matchexpressions-mismatch.yaml", "selector-matches-template", /selector|matchExpressions/],
             ["credentials__default-pass-in-configmap.yaml", "credentials", /^\s*rabbitmq\.conf: \|/],
+            ["tls-secret__certificate-misses-pod-names.yaml", "tls-secret", /^\s*- rmq$/],
         ];
         for (const [file, policy, field] of cases) {
             const lines = fs.readFileSync(path.join(BROKEN, file), "utf8").split("\n");
