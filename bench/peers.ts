@@ -35,6 +35,8 @@ interface Report {
     checks: Set<string>;
     /** Number of findings (check × object). */
     findings: number;
+    /** Of those, how many fail the run (broker-lint's mandatory violations). */
+    mandatory?: number;
     ms: number;
 }
 
@@ -118,8 +120,9 @@ const brokerLint: Tool = {
         const r = await exec(process.execPath, [BROKER_LINT, "--format", "json", file]);
         if (r.code !== 0 && r.code !== 1) throw new Error(`broker-lint on ${file} exited ${r.code}: ${r.stderr}`);
         const report = parseJson("broker-lint", file, r);
-        const violations: Array<{ policy: string }> = report.violations;
-        return { checks: new Set(violations.map((v) => v.policy)), findings: violations.length, ms: r.ms };
+        const violations: Array<{ policy: string; enforcement: string }> = report.violations;
+        const mandatory = violations.filter((v) => v.enforcement === "mandatory").length;
+        return { checks: new Set(violations.map((v) => v.policy)), findings: violations.length, mandatory, ms: r.ms };
     },
     mapping: (d) => [d.rule],
 };
@@ -257,8 +260,10 @@ async function chartTable(tools: Tool[]): Promise<void> {
     const reports = new Map<Tool, Report[]>();
     for (const t of tools) reports.set(t, await pool(files, (f) => t.run(f)));
     const header = ["Chart render (findings)", ...tools.map(label)];
-    const rows = files.map((f, i) => [path.basename(f), ...tools.map((t) => String(reports.get(t)![i].findings))]);
-    const total = (t: Tool) => reports.get(t)!.reduce((a, r) => a + r.findings, 0);
+    const cell = (findings: number, mandatory?: number) => (mandatory === undefined ? String(findings) : `${findings} (${mandatory} mandatory)`);
+    const rows = files.map((f, i) => [path.basename(f), ...tools.map((t) => cell(reports.get(t)![i].findings, reports.get(t)![i].mandatory))]);
+    const sum = (t: Tool, of: (r: Report) => number | undefined) => reports.get(t)!.reduce((a, r) => a + (of(r) ?? 0), 0);
+    const total = (t: Tool) => cell(sum(t, (r) => r.findings), t === brokerLint ? sum(t, (r) => r.mandatory) : undefined);
     const ms = (t: Tool) => reports.get(t)!.reduce((a, r) => a + r.ms, 0);
     rows.push([`**total (${files.length} renders)**`, ...tools.map((t) => `**${total(t)}**`)]);
     console.log(`\n${markdown(header, rows)}`);
