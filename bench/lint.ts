@@ -3,11 +3,10 @@
  * headless Services, ConfigMaps, Secrets, Roles, RoleBindings, PDBs, PVs; a third of the clusters
  * broken on purpose), lints them all together and prints objects per second.
  *
- * If kube-score and kube-linter are installed (PATH, $GOBIN, $(go env GOPATH)/bin), they run on
- * the same files and on the seed fixtures; the script prints the time ratio and which seed
- * defects each tool reports. Install them with:
- *   go install github.com/zegl/kube-score/cmd/kube-score@v1.20.0
- *   go install golang.stackrox.io/kube-linter/cmd/kube-linter@v0.7.6
+ * If kube-score and kube-linter are installed (the cache `npm run peers` fills, PATH, $GOBIN,
+ * $(go env GOPATH)/bin), they run on the same files and on the seed fixtures; the script prints
+ * the time ratio and which seed defects each tool reports. Which defects each peer flags, by a
+ * documented check mapping, is bench/peers.ts.
  *
  * Run: npm run bench:lint
  */
@@ -125,7 +124,8 @@ function generate(): K8sObject[] {
 }
 
 function which(tool: string): string | undefined {
-    const dirs = (process.env.PATH ?? "").split(path.delimiter);
+    const peers = process.env.BROKER_PEERS_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), ".cache"), "broker-platform", "peers");
+    const dirs = [path.join(peers, "bin"), ...(process.env.PATH ?? "").split(path.delimiter)];
     if (process.env.GOBIN) dirs.push(process.env.GOBIN);
     try {
         dirs.push(path.join(execFileSync("go", ["env", "GOPATH"], { encoding: "utf8" }).trim(), "bin"));
