@@ -3,7 +3,7 @@
  * enforcement level and source location. Both adapters (CrossGuard, CLI) call `lint`.
  */
 import { resolveConfig, ResolvedConfig } from "./config";
-import { FieldRef, K8sObject, Position, SourceRef, Violation } from "./lib/types";
+import { FieldRef, K8sObject, Position, SourceLookup, Violation } from "./lib/types";
 import { resourceId } from "./lib/util";
 import { withSharedModel } from "./lib/model";
 import { RULES } from "./rules";
@@ -14,14 +14,17 @@ export interface LintResult {
     errors: string[];
 }
 
-/** Where a field was written (the CLI's loader knows; CrossGuard's objects have no file). */
-export type Locate = (at: FieldRef) => Position | undefined;
+/**
+ * Where a field was written (the CLI's loader knows; CrossGuard's objects have no file). `object`
+ * is the finding's object, which usually holds the field: the loader looks there first.
+ */
+export type Locate = (at: FieldRef, object: K8sObject) => Position | undefined;
 
-export function lint(objects: K8sObject[], config: ResolvedConfig = resolveConfig({}), sources?: Map<K8sObject, SourceRef>, locate?: Locate): LintResult {
+export function lint(objects: K8sObject[], config: ResolvedConfig = resolveConfig({}), sources?: SourceLookup, locate?: Locate): LintResult {
     return withSharedModel(() => lintOnce(objects, config, sources, locate));
 }
 
-function lintOnce(objects: K8sObject[], config: ResolvedConfig, sources?: Map<K8sObject, SourceRef>, locate?: Locate): LintResult {
+function lintOnce(objects: K8sObject[], config: ResolvedConfig, sources?: SourceLookup, locate?: Locate): LintResult {
     const violations: Violation[] = [];
     const errors: string[] = [];
     const seen = new Set<string>();
@@ -42,7 +45,7 @@ function lintOnce(objects: K8sObject[], config: ResolvedConfig, sources?: Map<K8
             if (seen.has(key)) continue;
             seen.add(key);
             const src = sources?.get(f.object);
-            const field = f.at ? locate?.(f.at) : undefined;
+            const field = f.at ? locate?.(f.at, f.object) : undefined;
             const v: Violation = { policy: rule.id, enforcement, resource, message: f.message };
             if (field) {
                 v.file = field.file;

@@ -1,5 +1,4 @@
-// Entry point of the policy pack (`pulumi preview --policy-pack policies`): the pack is
-// TypeScript, loaded without type checking through the package's cached transpiler.
+// Entry point of the policy pack (`pulumi preview --policy-pack policies`): the compiled pack, or
+// its TypeScript sources while the build is missing or stale (see ./bin/compiled.js).
 "use strict";
-require("./bin/transpile").register({ replace: true });
-require("./index.ts");
+require("./bin/compiled").load("index");

@@ -1,11 +1,8 @@
 #!/usr/bin/env node
-// Entry point of `broker-lint`. The CLI is TypeScript, loaded through the package's cached
-// transpiler (no type check; see ./transpile.js), so later runs start fast.
+// Entry point of `broker-lint`: runs the compiled CLI (see ./compiled.js for when the sources run).
 "use strict";
-require("./transpile").register();
-
 try {
-    const { run } = require("../cli/main.ts");
+    const { run } = require("./compiled").load("cli/main");
     process.exitCode = run(process.argv.slice(2));
 } catch (e) {
     process.stderr.write(`broker-lint: internal error: ${e && e.message ? e.message : String(e)}\n`);

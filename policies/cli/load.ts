@@ -4,11 +4,18 @@
  * file and line, never a throw. Unrendered Helm templates (`{{` where YAML structure is expected)
  * are reported as errors; `{{ … }}` inside a value is data. Documents without apiVersion/kind
  * (e.g. Helm values) are ignored. Where each map, list and field was written is kept for reports.
+ *
+ * Most files take the fast path: js-yaml per document, without a syntax tree, and positions only
+ * for what a report names (./positions). A file the fast path cannot read exactly as the `yaml`
+ * package would (anchors and aliases, `{{`, directives, any parse error or non-object document)
+ * is read with `yaml` in full, so errors, alias limits and Helm detection are those of one parser.
  */
 import * as fs from "fs";
 import * as path from "path";
+import { CORE_SCHEMA, loadAll } from "js-yaml";
 import { isMap, isScalar, isSeq, LineCounter, Node, parseAllDocuments, Scalar, visit } from "yaml";
-import { FieldRef, K8sObject, Position, SourceRef } from "../lib/types";
+import { FieldRef, K8sObject, Position } from "../lib/types";
+import { indexPositions, PendingDocument, SourceIndex } from "./positions";
 
 export interface LoadError {
     file: string;
@@ -18,57 +25,19 @@ export interface LoadError {
 
 export interface Loaded {
     objects: K8sObject[];
-    sources: Map<K8sObject, SourceRef>;
+    /** Where each object was written (resolved on first use for fast-path documents). */
+    sources: SourceIndex;
     errors: LoadError[];
     files: string[];
-    /** Where each map and list of the loaded values was written, and each of their fields. */
-    positions?: WeakMap<object, NodePositions>;
 }
 
-interface NodePositions {
-    self: Position;
-    fields: Map<string | number, Position>;
+export function emptyLoaded(): Loaded {
+    return { objects: [], sources: new SourceIndex(), errors: [], files: [] };
 }
 
 /** The position of a field (or of the map/list holding it) among what `into` loaded. */
-export function locator(into: Loaded): (at: FieldRef) => Position | undefined {
-    return (at) => {
-        const p = into.positions?.get(at.node);
-        return p ? ((at.key !== undefined ? p.fields.get(at.key) : undefined) ?? p.self) : undefined;
-    };
-}
-
-/**
- * Walks a document's syntax tree beside the value it produced and records, for every map and list
- * (by identity), where it and each of its fields start: the value's line and column.
- */
-function indexPositions(node: Node | null | undefined, value: unknown, file: string, lc: LineCounter, into: WeakMap<object, NodePositions>): void {
-    if (!node || value === null || typeof value !== "object") return;
-    const at = (n: Node | null | undefined): Position | undefined => {
-        const r = n?.range;
-        if (!r) return undefined;
-        const { line, col } = lc.linePos(r[0]);
-        return { file, line, column: col };
-    };
-    const self = at(node);
-    if (!self || into.has(value)) return;
-    const fields = new Map<string | number, Position>();
-    into.set(value, { self, fields });
-    if (isMap(node) && !Array.isArray(value)) {
-        for (const pair of node.items) {
-            const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
-            if (key === undefined) continue;
-            const pos = at(pair.value as Node) ?? at(pair.key as Node);
-            if (pos) fields.set(key, pos);
-            indexPositions(pair.value as Node, (value as Record<string, unknown>)[key], file, lc, into);
-        }
-    } else if (isSeq(node) && Array.isArray(value)) {
-        node.items.forEach((item, i) => {
-            const pos = at(item as Node);
-            if (pos) fields.set(i, pos);
-            indexPositions(item as Node, value[i], file, lc, into);
-        });
-    }
+export function locator(into: Loaded): (at: FieldRef, owner?: K8sObject) => Position | undefined {
+    return (at, owner) => into.sources.locate(at, owner);
 }
 
 const EXT = /\.(ya?ml|json)$/i;
@@ -170,7 +139,71 @@ function describe(v: unknown): string {
     return `a ${typeof v}`;
 }
 
+/** Text the fast path leaves to the `yaml` package: `{{`, anchors, directives, document-end markers. */
+const NEEDS_EXACT = /\{\{|(?:^|[\s[{,])&[^\s[\]{},]|^%|^\.\.\.(?:\s|$)/m;
+/** A document marker at the start of a line ends any scalar, so documents can be split on it. */
+const DOCUMENT_START = /^---(?=[ \t\r\n]|$)/gm;
+
+/** Kubernetes objects in a value (into `out`); false where the exact path would report an error. */
+function objectsIn(value: unknown, out: K8sObject[]): boolean {
+    if (value === null || value === undefined) return true;
+    if (Array.isArray(value)) return value.every((v) => objectsIn(v, out));
+    if (typeof value !== "object") return false;
+    const obj = value as K8sObject;
+    const kind = typeof obj.kind === "string" ? obj.kind : undefined;
+    if (kind && kind.endsWith("List") && Array.isArray(obj.items)) return obj.items.every((v: unknown) => objectsIn(v, out));
+    if (typeof obj.apiVersion === "string" && kind) out.push(obj);
+    return true;
+}
+
+function newlines(text: string, from: number, to: number): number {
+    let n = 0;
+    for (let i = text.indexOf("\n", from); i !== -1 && i < to; i = text.indexOf("\n", i + 1)) n++;
+    return n;
+}
+
+/**
+ * Reads the text one document at a time with js-yaml (core schema, as `yaml` resolves scalars) and
+ * records each document for positions on demand. False, with nothing added, where any document
+ * needs the exact path.
+ */
+function loadFast(text: string, file: string, into: Loaded): boolean {
+    if (NEEDS_EXACT.test(text)) return false;
+    const starts = [0];
+    DOCUMENT_START.lastIndex = 0;
+    for (let m = DOCUMENT_START.exec(text); m !== null; m = DOCUMENT_START.exec(text)) if (m.index > 0) starts.push(m.index);
+    const read: Array<[PendingDocument, K8sObject[]]> = [];
+    let line = 1;
+    for (let i = 0; i < starts.length; i++) {
+        const start = starts[i];
+        const end = i + 1 < starts.length ? starts[i + 1] : text.length;
+        if (i > 0) line += newlines(text, starts[i - 1], start);
+        let values: unknown[];
+        try {
+            values = loadAll(text.slice(start, end), undefined, { schema: CORE_SCHEMA });
+        } catch {
+            return false; // nesting past js-yaml's depth limit, duplicate keys, syntax: `yaml` reports it
+        }
+        if (values.length > 1) return false;
+        const objects: K8sObject[] = [];
+        if (!objectsIn(values[0], objects)) return false;
+        if (objects.length > 0) read.push([{ file, text, start, end, line, value: values[0] }, objects]);
+    }
+    for (const [doc, objects] of read) {
+        for (const o of objects) {
+            into.objects.push(o);
+            into.sources.defer(o, doc);
+        }
+    }
+    return true;
+}
+
 export function loadText(text: string, file: string, into: Loaded): void {
+    if (!loadFast(text, file, into)) loadExact(text, file, into);
+}
+
+/** Reads the whole text with `yaml`, positions included. */
+function loadExact(text: string, file: string, into: Loaded): void {
     const lc = new LineCounter();
     let docs: ReturnType<typeof parseAllDocuments>;
     try {
@@ -201,8 +234,7 @@ export function loadText(text: string, file: string, into: Loaded): void {
             into.errors.push({ file, line: lineOf(doc.contents as Node, lc), message: `cannot read document: ${e instanceof Error ? e.message : String(e)}` });
             continue;
         }
-        into.positions ??= new WeakMap();
-        indexPositions(doc.contents as Node | null, value, file, lc, into.positions);
+        indexPositions(doc.contents as Node | null, value, file, lc, into.sources.positions);
         addValue(value, doc.contents as Node | null, file, lc, into);
     }
 }
@@ -237,7 +269,7 @@ export const STDIN = "<stdin>";
 
 /** Loads files and directories; `-` reads standard input (through `readStdin`, default fd 0). */
 export function loadPaths(inputs: string[], readStdin: () => string = () => fs.readFileSync(0, "utf8")): Loaded {
-    const into: Loaded = { objects: [], sources: new Map(), errors: [], files: [] };
+    const into = emptyLoaded();
     if (inputs.includes("-")) {
         into.files.push(STDIN);
         let text = "";

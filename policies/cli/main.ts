@@ -6,13 +6,9 @@
  * Exit codes: 0 no mandatory violation, 1 at least one, 2 usage error or unreadable input.
  */
 import * as fs from "fs";
+import * as path from "path";
 import { Command, CommanderError, Option } from "commander";
-import { parse as parseYaml } from "yaml";
-import { ConfigError, resolveConfig, ResolvedConfig } from "../config";
-import { hasMandatory, lint } from "../engine";
-import { formatJson, formatSarif, formatText } from "./format";
-import { LoadError, loadPaths, locator } from "./load";
-import { countKinds } from "./kinds";
+import type { LintOptions } from "./lint-command";
 
 export interface Io {
     out: (s: string) => void;
@@ -24,30 +20,17 @@ const defaultIo: Io = {
     err: (s) => process.stderr.write(s.endsWith("\n") ? s : s + "\n"),
 };
 
+/** The package's version; its package.json is the first one above this module, compiled or not. */
 function packageVersion(): string {
-    try {
-        // eslint-disable-next-line @typescript-eslint/no-require-imports
-        return String(require("../package.json").version ?? "0.0.0");
-    } catch {
-        return "0.0.0";
+    for (let dir = __dirname; ; dir = path.dirname(dir)) {
+        try {
+            const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+            if (pkg.name === "broker-policies") return String(pkg.version ?? "0.0.0");
+        } catch {
+            // no package.json here
+        }
+        if (path.dirname(dir) === dir) return "0.0.0";
     }
-}
-
-function loadConfig(file: string): ResolvedConfig {
-    let text: string;
-    try {
-        text = fs.readFileSync(file, "utf8");
-    } catch (e) {
-        throw new ConfigError(`cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-    let raw: unknown;
-    try {
-        raw = parseYaml(text, { prettyErrors: false });
-    } catch (e) {
-        const pos = (e as { linePos?: Array<{ line: number }> }).linePos;
-        throw new ConfigError(`${pos?.[0] ? `line ${pos[0].line}: ` : ""}invalid YAML/JSON: ${(e as Error).message.split("\n")[0]}`);
-    }
-    return resolveConfig(raw ?? {});
 }
 
 /** Runs the CLI and returns the exit code (never throws, never exits the process itself). */
@@ -65,30 +48,10 @@ export function run(argv: string[], io: Io = defaultIo): number {
         .argument("<paths...>", "manifest files or directories (*.yaml, *.yml, *.json, searched recursively); - reads standard input")
         .exitOverride()
         .configureOutput({ writeOut: (s) => io.out(s), writeErr: (s) => io.err(s) })
-        .action((paths: string[], opts: { format: "text" | "json" | "sarif"; config?: string; allowEmpty?: boolean }) => {
-            let config: ResolvedConfig;
-            try {
-                config = opts.config ? loadConfig(opts.config) : resolveConfig({});
-            } catch (e) {
-                io.err(`broker-lint: config ${opts.config}: ${e instanceof Error ? e.message : String(e)}`);
-                code = 2;
-                return;
-            }
-            const loaded = loadPaths(paths);
-            const result = lint(loaded.objects, config, loaded.sources, locator(loaded));
-            const errors: LoadError[] = [...loaded.errors, ...result.errors.map((m) => ({ file: "-", message: m }))];
-            if (errors.length === 0 && loaded.objects.length === 0 && !opts.allowEmpty) {
-                errors.push({
-                    file: paths.join(" "),
-                    message: `no Kubernetes objects in ${loaded.files.length} file${loaded.files.length === 1 ? "" : "s"} (an empty render or a mistyped path?); pass --allow-empty to accept that`,
-                });
-            }
-            const report = { violations: result.violations, errors, files: loaded.files.length, ...countKinds(loaded.objects) };
-            if (opts.format === "json") io.out(formatJson(report));
-            else if (opts.format === "sarif") io.out(formatSarif(report, version));
-            else io.out(formatText(report));
-            if (opts.format !== "text") for (const e of errors) io.err(`broker-lint: ${e.file}${e.line !== undefined ? `:${e.line}` : ""}: ${e.message}`);
-            code = errors.length > 0 ? 2 : hasMandatory(result) ? 1 : 0;
+        .action((paths: string[], opts: LintOptions) => {
+            // Loaded here, so `--version` and `--help` start without the rules, zod and the parsers.
+            const { lintCommand } = require("./lint-command") as typeof import("./lint-command");
+            code = lintCommand(paths, opts, io, version);
         });
     try {
         program.parse(argv, { from: "user" });

@@ -6,7 +6,7 @@
 import { isConfFile, mountedFiles, MountedFile, parseConf } from "./conf";
 import { allContainers, EnvVar, Lookup, resolveEnv, ResolvedEnv } from "./env";
 import { K8sObject } from "./types";
-import { int, kindOf, labelsOf, namespaceOf, nameOf, rec, recs, str } from "./util";
+import { annotationsOf, int, kindOf, labelsOf, namespaceOf, nameOf, path, rec, recs, str } from "./util";
 
 export type Engine = "rabbitmq" | "emqx";
 
@@ -50,11 +50,22 @@ export interface Model {
     objects: K8sObject[];
     lookup: Lookup;
     ofKind(kind: string): K8sObject[];
+    /** Objects of a kind in one namespace (rules compare within a namespace, so no scan of all). */
+    ofKindIn(kind: string, namespace: string): K8sObject[];
+    /** PersistentVolumes by storage class (`""` for none). */
+    pvsOfClass(storageClass: string): K8sObject[];
     workloads: Workload[];
     brokers: Broker[];
 }
 
 const WORKLOAD_KINDS = new Set(["StatefulSet", "Deployment", "DaemonSet", "ReplicaSet", "ReplicationController", "Pod", "PetSet", "Job"]);
+
+/** A PV's storage class: `spec.storageClassName`, else the beta annotation, else `""`. */
+export function pvClass(pv: K8sObject): string {
+    const sc = path(pv, "spec", "storageClassName");
+    if (typeof sc === "string") return sc;
+    return annotationsOf(pv)["volume.beta.kubernetes.io/storage-class"] ?? "";
+}
 
 export function workloadOf(o: K8sObject): Workload | undefined {
     const kind = kindOf(o);
@@ -206,15 +217,23 @@ export function buildModel(objects: K8sObject[]): Model {
     if (cached) return cached;
     const index = new Map<string, K8sObject>();
     const byKind = new Map<string, K8sObject[]>();
+    const byKindNs = new Map<string, K8sObject[]>();
+    const add = (into: Map<string, K8sObject[]>, key: string, o: K8sObject) => {
+        const list = into.get(key);
+        if (list) list.push(o);
+        else into.set(key, [o]);
+    };
     for (const o of objects) {
         if (!rec(o)) continue;
         const kind = kindOf(o);
-        const key = `${kind}/${namespaceOf(o)}/${nameOf(o)}`;
+        const kindNs = `${kind}/${namespaceOf(o)}`;
+        const key = `${kindNs}/${nameOf(o)}`;
         if (!index.has(key)) index.set(key, o);
-        const list = byKind.get(kind) ?? [];
-        list.push(o);
-        byKind.set(kind, list);
+        add(byKind, kind, o);
+        add(byKindNs, kindNs, o);
     }
+    const byClass = new Map<string, K8sObject[]>();
+    for (const pv of byKind.get("PersistentVolume") ?? []) add(byClass, pvClass(pv), pv);
     const lookup: Lookup = (kind, ns, name) => index.get(`${kind}/${kind === "PersistentVolume" || kind === "StorageClass" ? "" : ns}/${name}`);
     const workloads: Workload[] = [];
     for (const o of objects) {
@@ -226,7 +245,15 @@ export function buildModel(objects: K8sObject[]): Model {
         const b = buildBroker(w, lookup);
         if (b) brokers.push(b);
     }
-    const model: Model = { objects, lookup, ofKind: (k) => byKind.get(k) ?? [], workloads, brokers };
+    const model: Model = {
+        objects,
+        lookup,
+        ofKind: (k) => byKind.get(k) ?? [],
+        ofKindIn: (k, ns) => byKindNs.get(`${k}/${ns}`) ?? [],
+        pvsOfClass: (cls) => byClass.get(cls) ?? [],
+        workloads,
+        brokers,
+    };
     cache?.set(objects, model);
     return model;
 }

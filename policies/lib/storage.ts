@@ -4,10 +4,12 @@
  * selector matches the PV's labels, `claimRef` (if any) names the claim, capacity and access modes suffice.
  */
 import { labelSelectorMatches } from "./selectors";
-import { Broker, Model } from "./model";
+import { Broker, Model, pvClass } from "./model";
+
+export { pvClass };
 import { parseQuantity } from "./quantity";
 import { K8sObject } from "./types";
-import { annotationsOf, arr, labelsOf, nameOf, path, rec, recs, scalar, str } from "./util";
+import { annotationsOf, arr, labelsOf, path, rec, recs, scalar, str } from "./util";
 
 export interface Claim {
     /** The vct (inside the StatefulSet) or the PVC object. */
@@ -34,12 +36,6 @@ export function claimClass(claim: Record<string, any>): string | undefined {
     if (typeof sc === "string") return sc;
     const ann = annotationsOf(claim);
     return ann["volume.beta.kubernetes.io/storage-class"];
-}
-
-export function pvClass(pv: K8sObject): string {
-    const sc = path(pv, "spec", "storageClassName");
-    if (typeof sc === "string") return sc;
-    return annotationsOf(pv)["volume.beta.kubernetes.io/storage-class"] ?? "";
 }
 
 function accessModes(x: unknown): string[] {
@@ -92,8 +88,7 @@ export function brokerClaims(b: Broker, model: Model): Claim[] {
 /** PVs that this claim could bind by class, selector and claimRef (capacity/modes not considered). */
 export function candidatePVs(claim: Claim, model: Model): K8sObject[] {
     const cls = claim.storageClass ?? "";
-    return model.ofKind("PersistentVolume").filter((pv) => {
-        if (pvClass(pv) !== cls) return false;
+    return model.pvsOfClass(cls).filter((pv) => {
         if (claim.selector !== undefined && claim.selector !== null && !labelSelectorMatches(claim.selector, labelsOf(pv))) return false;
         const ref = rec(path(pv, "spec", "claimRef"));
         if (ref) {
@@ -137,9 +132,9 @@ export function isDynamicallyProvisioned(pv: K8sObject): boolean {
  */
 export function isStaticClass(cls: string | undefined, model: Model): boolean {
     if (cls === undefined) return false;
-    const sc = model.ofKind("StorageClass").find((s) => nameOf(s) === cls);
+    const sc = model.lookup("StorageClass", "", cls);
     if (sc) return str(sc.provisioner) === "kubernetes.io/no-provisioner";
-    const pvs = model.ofKind("PersistentVolume").filter((pv) => pvClass(pv) === cls);
+    const pvs = model.pvsOfClass(cls);
     return pvs.length > 0 && !pvs.some(isDynamicallyProvisioned);
 }
 

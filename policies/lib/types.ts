@@ -39,6 +39,11 @@ export interface SourceRef {
     urn?: string;
 }
 
+/** Where each object came from; the CLI resolves these lazily, CrossGuard passes a Map. */
+export interface SourceLookup {
+    get(object: K8sObject): SourceRef | undefined;
+}
+
 /** A finding after enforcement levels have been applied. */
 export interface Violation {
     policy: string;

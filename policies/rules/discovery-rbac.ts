@@ -69,7 +69,7 @@ function check(b: Broker, model: Model): Finding[] {
     const problems: string[] = [];
     const out: Finding[] = [];
     let granted = false;
-    const bindings = [...model.ofKind("RoleBinding").filter((rb) => namespaceOf(rb) === ns), ...model.ofKind("ClusterRoleBinding")];
+    const bindings = [...model.ofKindIn("RoleBinding", ns), ...model.ofKind("ClusterRoleBinding")];
     for (const rb of bindings) {
         const subjects = recs(rb.subjects);
         const forSA = subjects.filter((s) => subjectIsSA(s, sa, ns, rb));

@@ -11,7 +11,7 @@ import { Broker, buildModel, Model } from "../lib/model";
 import { fieldOf, finding, noOptions, Rule } from "../lib/rule";
 import { serviceSelectorMatches } from "../lib/selectors";
 import { Finding } from "../lib/types";
-import { hasExplicitNamespace, nameOf, namespaceOf, path } from "../lib/util";
+import { hasExplicitNamespace, nameOf, path } from "../lib/util";
 
 const UNRESOLVED = /\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/;
 
@@ -151,8 +151,8 @@ function usesLongNames(b: Broker): boolean {
 function governingService(b: Broker, model: Model): string | undefined {
     if (!b.serviceName || model.lookup("Service", b.namespace, b.serviceName)) return b.serviceName;
     const selecting = model
-        .ofKind("Service")
-        .filter((s) => namespaceOf(s) === b.namespace && path(s, "spec", "clusterIP") === "None" && serviceSelectorMatches(path(s, "spec", "selector"), b.podLabels));
+        .ofKindIn("Service", b.namespace)
+        .filter((s) => path(s, "spec", "clusterIP") === "None" && serviceSelectorMatches(path(s, "spec", "selector"), b.podLabels));
     return selecting.length === 1 ? nameOf(selecting[0]) : b.serviceName;
 }
 

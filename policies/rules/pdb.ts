@@ -7,7 +7,7 @@ import { Broker, buildModel, Model } from "../lib/model";
 import { fieldOf, finding, noOptions, Rule } from "../lib/rule";
 import { labelSelectorMatches } from "../lib/selectors";
 import { Finding } from "../lib/types";
-import { int, nameOf, namespaceOf, rec, str } from "../lib/util";
+import { int, nameOf, rec, str } from "../lib/util";
 
 /** An IntOrString budget scaled to `n` replicas (percentages round up, as the disruption controller does). */
 function scaled(x: unknown, n: number): number | undefined {
@@ -22,7 +22,7 @@ function scaled(x: unknown, n: number): number | undefined {
 
 function check(b: Broker, model: Model): Finding[] {
     if (b.kind === "Pod" || b.kind === "Job") return [];
-    const pdbs = model.ofKind("PodDisruptionBudget").filter((p) => namespaceOf(p) === b.namespace && labelSelectorMatches(rec(p.spec)?.selector, b.podLabels));
+    const pdbs = model.ofKindIn("PodDisruptionBudget", b.namespace).filter((p) => labelSelectorMatches(rec(p.spec)?.selector, b.podLabels));
     const out: Finding[] = [];
     const n = b.replicas;
     if (pdbs.length === 0) {

@@ -1,8 +1,11 @@
 /** Wrongly-typed fields and garbage never crash the rules or the loader. */
 import { expect } from "chai";
-import { lint } from "../../policies/engine";
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
-import { Loaded, loadPaths, loadText } from "../../policies/cli/load";
+import { lint } from "../../policies/engine";
+import { emptyLoaded, loadPaths, loadText } from "../../policies/cli/load";
 import { K8sObject } from "../../policies/lib/types";
 import { goodEmqx, goodRabbit } from "./support";
 
@@ -77,7 +80,7 @@ describe("policies: robustness", function () {
             "data:\n  tpl: \"{{ .Values.x }}\"\n  block: |\n    {{ range . }}\n",
         ];
         const results = inputs.map((t) => {
-            const l: Loaded = { objects: [], sources: new Map(), errors: [], files: [] };
+            const l = emptyLoaded();
             expect(() => loadText(t, "f.yaml", l)).not.to.throw();
             return l;
         });
@@ -91,4 +94,48 @@ describe("policies: robustness", function () {
         expect(results[9].errors[0].message).to.match(/Helm template/);
         expect(results[10].errors).to.deep.equal([]);
     });
+});
+
+const BIN = path.resolve(__dirname, "..", "..", "node_modules", ".bin", "broker-lint");
+/** Peak memory a hostile file may cost the CLI: well above a normal run, far below an expansion. */
+const PEAK_BOUND_KB = 256 * 1024;
+
+/** Runs the CLI as a child process; the child reports its own peak RSS (kB) on its last stderr line. */
+function cliWithPeak(args: string[]): { code: number | null; stdout: string; stderr: string; peakKb: number } {
+    const wrapper = `process.on("exit", () => process.stderr.write("\\npeak-rss-kb " + process.resourceUsage().maxRSS + "\\n")); process.argv = [process.argv[0], ${JSON.stringify(BIN)}, ...process.argv.slice(1)]; require(${JSON.stringify(BIN)});`;
+    const r = spawnSync(process.execPath, ["-e", wrapper, "--", ...args], { encoding: "utf8", timeout: 30000 });
+    const m = /peak-rss-kb (\d+)\s*$/.exec(r.stderr ?? "");
+    return { code: r.status, stdout: r.stdout, stderr: r.stderr, peakKb: m ? Number(m[1]) : Infinity };
+}
+
+describe("policies: robustness of the CLI on hostile files", function () {
+    this.timeout(60000);
+    let dir: string;
+    before(() => {
+        dir = fs.mkdtempSync(path.join(os.tmpdir(), "broker-lint-hostile-"));
+        // Billion laughs: nine levels of nine aliases each, 9^9 strings if expanded.
+        const levels = ["  l0: &l0 [" + Array(9).fill('"lol"').join(", ") + "]"];
+        for (let i = 1; i < 9; i++) levels.push(`  l${i}: &l${i} [${Array(9).fill(`*l${i - 1}`).join(", ")}]`);
+        fs.writeFileSync(path.join(dir, "alias-bomb.yaml"), `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n${levels.join("\n")}\n`);
+        const depth = 5000;
+        fs.writeFileSync(path.join(dir, "deep-flow.yaml"), `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: deep}\ndata: ${"[".repeat(depth)}${"]".repeat(depth)}\n`);
+        const block = ["apiVersion: v1", "kind: ConfigMap", "metadata:", "  name: deep", "data:"];
+        for (let i = 1; i <= depth; i++) block.push(`${"  ".repeat(i)}k:${i === depth ? " v" : ""}`);
+        fs.writeFileSync(path.join(dir, "deep-block.yaml"), block.join("\n") + "\n");
+    });
+    after(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+    for (const [file, message] of [
+        ["alias-bomb.yaml", /alias-bomb\.yaml:\d+: .*alias/i],
+        ["deep-flow.yaml", /deep-flow\.yaml:\d+: invalid YAML/],
+        ["deep-block.yaml", /deep-block\.yaml:\d+: invalid YAML/],
+    ] as const) {
+        it(`${file}: exit 2 with a message naming the file, within ${PEAK_BOUND_KB / 1024} MB`, () => {
+            const r = cliWithPeak(["--format", "json", path.join(dir, file)]);
+            expect(r.code, r.stderr).to.equal(2);
+            expect(JSON.parse(r.stdout).errors).to.have.length(1);
+            expect(r.stderr).to.match(message);
+            expect(r.peakKb, "peak RSS in kB").to.be.below(PEAK_BOUND_KB);
+        });
+    }
 });

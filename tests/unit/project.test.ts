@@ -25,9 +25,16 @@ describe("what the Pulumi launcher loads", () => {
         expect(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "tsconfig.json"), "utf8")).compilerOptions.noCheck).to.equal(undefined);
     });
 
-    it("the policy pack's entry is plain JavaScript that loads the TypeScript pack", () => {
+    it("the policy pack's entry is plain JavaScript that runs the compiled pack after a build, the sources before", () => {
         const pkg = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "policies", "package.json"), "utf8"));
         expect(pkg.main).to.match(/\.js$/);
-        expect(fs.readFileSync(path.join(REPO_ROOT, "policies", pkg.main), "utf8")).to.match(/require\("\.\/index\.ts"\)/);
+        expect(fs.readFileSync(path.join(REPO_ROOT, "policies", pkg.main), "utf8")).to.match(/load\("index"\)/);
+        const { entry } = require(path.join(REPO_ROOT, "policies", "bin", "compiled.js"));
+        const compiled = path.join(REPO_ROOT, "policies", "dist", "policies", "index.js");
+        const source = path.join(REPO_ROOT, "policies", "index.ts");
+        const built = fs.existsSync(compiled) ? fs.statSync(compiled).mtimeMs : -1;
+        const fresh = built >= fs.statSync(source).mtimeMs;
+        expect(entry("index")).to.equal(fresh ? compiled : source);
+        if (process.env.CI) expect(entry("index"), "CI builds before testing").to.equal(compiled);
     });
 });
