@@ -21,6 +21,11 @@ export interface SecretRefs {
     config: { name: string };
     /** Secret of the RabbitMQ definitions, named after what its content derives from (`revisioned`). */
     definitions: { name: string };
+    /**
+     * EMQX with client authentication: the Secret of the users its built-in database loads at
+     * boot, named after the client user's generation (`revisioned`), so a rotation rolls the pods.
+     */
+    mqttUsers?: { name: string };
 }
 
 /**
@@ -47,6 +52,8 @@ export interface EngineProfile {
     readinessProbe: k8s.types.input.core.v1.Probe;
     /** Command run before the container is stopped, so clients and queues move first. */
     preStop: string[];
+    /** Command run once the container has started, for settings the broker applies only at first boot. */
+    postStart?: string[];
     terminationGracePeriodSeconds: number;
     metrics: { port: number; path: string };
     /** Client Service port used for the management UI / dashboard. */
