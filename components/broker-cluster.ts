@@ -16,7 +16,8 @@ import { clientServiceArgs, headlessServiceArgs } from "./builders/services";
 import { statefulSetArgs } from "./builders/statefulset";
 import { portNamed } from "./engines/profile";
 import { ErlangCookie } from "./erlang-cookie";
-import { ClusterModel } from "./model";
+import { ClusterModel, hasClientUser } from "./model";
+import { MqttClientCredentials } from "./mqtt-client-credentials";
 import { PeerDiscoveryRbac } from "./peer-discovery-rbac";
 
 export interface BrokerClusterArgs {
@@ -43,8 +44,18 @@ export class BrokerCluster extends pulumi.ComponentResource {
     readonly managementUrl: string;
     readonly cookieSecretName: pulumi.Output<string>;
     readonly adminSecretName: pulumi.Output<string>;
-    /** AMQP(S) or MQTT(S) URL with the admin credentials; a secret Output. */
+    /**
+     * A URL that connects; a secret Output. RabbitMQ: AMQP(S) with the admin credentials. EMQX: the
+     * same as `clientConnectionUrl` (the dashboard admin is no MQTT user once an authenticator exists).
+     */
     readonly connectionUrl: pulumi.Output<string>;
+    /**
+     * EMQX only: MQTT URL of the generated client user, or without credentials when the cluster
+     * allows anonymous clients; a secret Output.
+     */
+    readonly clientConnectionUrl?: pulumi.Output<string>;
+    /** EMQX with client authentication: the Secret holding the client user's `username` and `password`. */
+    readonly clientSecretName?: pulumi.Output<string>;
     readonly statefulSet: k8s.apps.v1.StatefulSet;
     readonly model: ClusterModel;
 
@@ -62,6 +73,8 @@ export class BrokerCluster extends pulumi.ComponentResource {
         const storage = new BrokerStorage(`${name}-data`, { ...part, retention }, { parent: this });
 
         const podInputs: pulumi.Resource[] = [cookie, admin, rbac, storage];
+        const client = hasClientUser(model) ? new MqttClientCredentials(`${name}-mqtt-client`, part, { parent: this }) : undefined;
+        if (client) podInputs.push(client);
         if (Object.keys(profile.configFiles).length > 0) {
             podInputs.push(new k8s.core.v1.ConfigMap(`${name}-config`, configMapArgs(model), childOptions(this, args)));
         }
@@ -119,11 +132,19 @@ export class BrokerCluster extends pulumi.ComponentResource {
         this.cookieSecretName = cookie.secretName;
         this.adminSecretName = admin.secretName;
         const { scheme, portName, path } = profile.connection;
-        this.connectionUrl = pulumi.secret(
-            pulumi.all([admin.username, admin.password]).apply(
-                ([u, p]) => `${scheme}://${encodeURIComponent(u)}:${encodeURIComponent(p)}@${names.clientServiceHost}:${port(portName)}${path}`,
-            ),
-        );
+        const url = (credentials?: [pulumi.Output<string>, pulumi.Output<string>]) =>
+            pulumi.secret(
+                credentials
+                    ? pulumi.all(credentials).apply(([u, p]) => `${scheme}://${encodeURIComponent(u)}:${encodeURIComponent(p)}@${names.clientServiceHost}:${port(portName)}${path}`)
+                    : pulumi.output(`${scheme}://${names.clientServiceHost}:${port(portName)}${path}`),
+            );
+        if (cluster.engine === "emqx") {
+            this.clientConnectionUrl = url(client ? [client.username, client.password] : undefined);
+            this.clientSecretName = client?.secretName;
+            this.connectionUrl = this.clientConnectionUrl;
+        } else {
+            this.connectionUrl = url([admin.username, admin.password]);
+        }
         this.registerOutputs({
             clientHost: this.clientHost,
             nodeNames: this.nodeNames,
@@ -131,6 +152,8 @@ export class BrokerCluster extends pulumi.ComponentResource {
             cookieSecretName: this.cookieSecretName,
             adminSecretName: this.adminSecretName,
             connectionUrl: this.connectionUrl,
+            ...(this.clientConnectionUrl ? { clientConnectionUrl: this.clientConnectionUrl } : {}),
+            ...(this.clientSecretName ? { clientSecretName: this.clientSecretName } : {}),
         });
     }
 }

@@ -1,4 +1,4 @@
-import { ClusterSettings, PlatformSettings, StorageSettings } from "./config/schema";
+import { ClientAuthSettings, ClusterSettings, PlatformSettings, resolveClientAuth, StorageSettings } from "./config/schema";
 import { emqxProfile } from "./engines/emqx";
 import { EngineProfile, SecretRefs } from "./engines/profile";
 import { rabbitmqProfile } from "./engines/rabbitmq";
@@ -33,6 +33,13 @@ export interface ClusterModel {
     claimTemplateSize: string;
     /** Members that exist already (from the stack's last update); 0 on a first deployment. */
     existingMembers: number;
+    /** EMQX's MQTT client authentication with defaults applied; `undefined` for RabbitMQ. */
+    clientAuth?: ClientAuthSettings;
+}
+
+/** Whether the package configures EMQX's authenticator and generates a client user. */
+export function hasClientUser(model: Pick<ClusterModel, "clientAuth">): boolean {
+    return model.clientAuth !== undefined && !model.clientAuth.allowAnonymous;
 }
 
 /**
@@ -40,6 +47,7 @@ export interface ClusterModel {
  */
 export function resolveCluster(platform: PlatformSettings, cluster: ClusterSettings, previous?: PreviousCluster): ClusterModel {
     const names = clusterNames({ namespace: platform.namespace, name: cluster.name, engine: cluster.engine, clusterDomain: platform.clusterDomain });
+    const clientAuth = resolveClientAuth(cluster);
     const profile =
         cluster.engine === "rabbitmq"
             ? rabbitmqProfile(cluster, names, platform.clusterDomain)
@@ -63,9 +71,12 @@ export function resolveCluster(platform: PlatformSettings, cluster: ClusterSetti
             // declared definitions and the credentials' generation, never from secret material.
             definitions: { name: revisioned(names.definitionsSecret, { definitions: cluster.definitions ?? null, admin: cluster.adminCredentials.generation }) },
             ...(cluster.tls ? { tls: { name: cluster.tls.secretName ?? names.tlsSecret } } : {}),
+            // Likewise the client user's hash: named after its generation only.
+            ...(clientAuth && !clientAuth.allowAnonymous ? { mqttUsers: { name: revisioned(names.mqttUsersSecret, { client: clientAuth.generation }) } } : {}),
         },
         staticVolumes,
         claimTemplateSize: previous?.claimTemplateSize ?? previous?.volumeSize ?? volumeSize,
         existingMembers: previous?.replicas ?? 0,
+        ...(clientAuth ? { clientAuth } : {}),
     };
 }

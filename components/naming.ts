@@ -68,6 +68,10 @@ export interface ClusterNames {
     adminSecret: string;
     /** Prefix of the RabbitMQ definitions Secret; see `revisioned`. */
     definitionsSecret: string;
+    /** EMQX: Secret with the generated MQTT client user's `username` and `password`, for applications. */
+    mqttClientSecret: string;
+    /** EMQX: prefix of the Secret EMQX loads that user from at boot (hashed); see `revisioned`. */
+    mqttUsersSecret: string;
     /**
      * ConfigMap of the deployment record: what the stack last deployed (engine, version, members,
      * storage). Retained like the data, so the day-2 guards still know after a destroy.
@@ -132,6 +136,8 @@ export function clusterNames(id: ClusterIdentity): ClusterNames {
         erlangCookieSecret: `${name}-erlang-cookie`,
         adminSecret: `${name}-admin`,
         definitionsSecret: `${name}-definitions`,
+        mqttClientSecret: `${name}-mqtt-client`,
+        mqttUsersSecret: `${name}-mqtt-users`,
         deploymentRecord: `${name}-deployment`,
         serviceAccount: name,
         role: `${name}-peer-discovery`,

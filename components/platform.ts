@@ -35,6 +35,10 @@ export interface ClusterSummary {
     adminSecret: pulumi.Output<string>;
     /** Secret Output. */
     connectionUrl: pulumi.Output<string>;
+    /** EMQX only; secret Output. */
+    clientConnectionUrl?: pulumi.Output<string>;
+    /** EMQX with client authentication: name of the client user's Secret. */
+    clientSecret?: pulumi.Output<string>;
 }
 
 /** A stack's brokers: the namespace and every configured cluster in it. */
@@ -78,6 +82,8 @@ export class BrokerPlatform extends pulumi.ComponentResource {
                 cookieSecret: c.cookieSecretName,
                 adminSecret: c.adminSecretName,
                 connectionUrl: c.connectionUrl,
+                ...(c.clientConnectionUrl ? { clientConnectionUrl: c.clientConnectionUrl } : {}),
+                ...(c.clientSecretName ? { clientSecret: c.clientSecretName } : {}),
             };
         }
         return out;

@@ -80,7 +80,10 @@ export function statefulSetArgs(model: ClusterModel): k8s.apps.v1.StatefulSetArg
                             env: profile.env(names, model.secrets),
                             ports: profile.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
                             readinessProbe: profile.readinessProbe,
-                            lifecycle: { preStop: { exec: { command: profile.preStop } } },
+                            lifecycle: {
+                                ...(profile.postStart ? { postStart: { exec: { command: profile.postStart } } } : {}),
+                                preStop: { exec: { command: profile.preStop } },
+                            },
                             resources: {
                                 requests: { ...cluster.resources.requests },
                                 limits: { ...cluster.resources.limits },

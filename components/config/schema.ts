@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { clusterNames, maxClusterNameLength, MAX_LABEL_LENGTH } from "../naming";
-import { SUPPORTED_VERSIONS, isSupportedVersion, majorVersion } from "../engines/versions";
+import { SUPPORTED_VERSIONS, compareVersions, isSupportedVersion, majorVersion } from "../engines/versions";
 import {
     EMQX_ENV_KEY,
     EMQX_KEY_RULE,
@@ -228,6 +228,54 @@ const definitionsSchema = z.strictObject({
         .default([]),
 });
 
+// ---- MQTT client authentication (EMQX) ----
+
+/** First EMQX release whose built-in database authenticator loads users from a file at boot. */
+export const EMQX_AUTHN_BOOTSTRAP_SINCE = "5.7.2";
+
+const clientAuthSchema = z.strictObject({
+    /**
+     * `false` (default): a built-in database authenticator with one generated client user, so
+     * only clients with credentials connect. `true`: no authenticator from this package; EMQX
+     * then accepts every client unless extraConfig sets one up.
+     */
+    allowAnonymous: z.boolean({ error: "clientAuth.allowAnonymous must be true or false" }).default(false),
+    /** Bump to generate a new client user on purpose (see Day-2 operations). */
+    generation: z.int({ error: "clientAuth.generation must be a whole number >= 0" }).min(0, { error: "clientAuth.generation must be a whole number >= 0" }).default(0),
+});
+
+export type ClientAuthSettings = z.output<typeof clientAuthSchema>;
+
+/** The cluster's client authentication with defaults applied; `undefined` for RabbitMQ. */
+export function resolveClientAuth(c: { engine: "rabbitmq" | "emqx"; clientAuth?: ClientAuthSettings }): ClientAuthSettings | undefined {
+    return c.engine === "emqx" ? (c.clientAuth ?? { allowAnonymous: false, generation: 0 }) : undefined;
+}
+
+/** EMQX_* variables that would override the authenticator this package configures (index 1). */
+function overridesManagedAuthenticator(key: string): boolean {
+    return /^EMQX_AUTHENTICATION(__0*1(__|$)|$)/.test(key);
+}
+
+function clientAuthChecks(c: z.output<typeof clusterFields>, issue: Issue): void {
+    if (c.engine === "rabbitmq") {
+        if (c.clientAuth !== undefined) {
+            issue(["clientAuth"], "clientAuth applies to EMQX only; RabbitMQ has no anonymous access (its guest user may only connect from localhost) and its clients use the admin credentials or users from definitions", c.clientAuth);
+        }
+        return;
+    }
+    const auth = resolveClientAuth(c)!;
+    if (auth.allowAnonymous) return;
+    if (compareVersions(c.version, EMQX_AUTHN_BOOTSTRAP_SINCE) < 0) {
+        issue(["clientAuth", "allowAnonymous"], `EMQX ${c.version} cannot load the generated client user at boot (the built-in database's bootstrap_file arrived in ${EMQX_AUTHN_BOOTSTRAP_SINCE}); use version ${EMQX_AUTHN_BOOTSTRAP_SINCE} or later, or set clientAuth.allowAnonymous: true to keep EMQX accepting anonymous clients`, auth.allowAnonymous);
+    }
+    const clashing = Object.keys(c.extraConfig).filter(overridesManagedAuthenticator);
+    if (clashing.length > 0) {
+        issue(["extraConfig"], `${clashing.join(", ")} would change the client authenticator this package configures (authentication 1); add further authenticators from index 2 (EMQX_AUTHENTICATION__2__…), or set clientAuth.allowAnonymous: true and configure authentication yourself`, clashing);
+    }
+}
+
+// ---- end of MQTT client authentication ----
+
 const clusterFields = z.strictObject({
     /** Cluster name: the StatefulSet, the Services and every derived name start with it. */
     name: dnsLabel("name"),
@@ -281,6 +329,8 @@ const clusterFields = z.strictObject({
     erlangCookie: z
         .strictObject({ existingSecret: secretRef.optional(), generation: z.int().min(0, { error: "generation must be a whole number >= 0" }).default(0) })
         .default({ generation: 0 }),
+    /** EMQX only: MQTT client authentication (see `clientAuthSchema`); resolved by `resolveClientAuth`. */
+    clientAuth: clientAuthSchema.optional(),
     /** Bump `generation` to generate new admin credentials on purpose (see Day-2 operations). */
     adminCredentials: z
         .strictObject({ generation: z.int().min(0, { error: "generation must be a whole number >= 0" }).default(0) })
@@ -329,6 +379,7 @@ function issuesTo(ctx: z.RefinementCtx<unknown>): Issue {
 /** Rules within one cluster entry (paths are relative to the entry). */
 function clusterChecks(c: z.output<typeof clusterFields>, ctx: z.RefinementCtx<unknown>): void {
     const issue = issuesTo(ctx);
+    clientAuthChecks(c, issue);
     const maxLen = maxClusterNameLength(c.replicas);
     if (c.name.length > maxLen) {
         issue(["name"], `name is ${c.name.length} characters; with ${c.replicas} replicas it may have at most ${maxLen}, so that pod hostnames, the headless Service and the StatefulSet revision label stay within 63 characters`, c.name);
@@ -404,7 +455,7 @@ function crossFieldChecks(cfg: z.output<typeof platformFields>, ctx: z.Refinemen
             issue(["clusters", i, "name"], `cluster name ${c.name} is used twice; cluster names must be unique`, c.name);
             return;
         }
-        for (const derived of [names.statefulSet, names.headlessService, names.configMap, names.adminSecret, names.erlangCookieSecret, names.definitionsSecret, names.deploymentRecord]) {
+        for (const derived of [names.statefulSet, names.headlessService, names.configMap, names.adminSecret, names.erlangCookieSecret, names.definitionsSecret, names.deploymentRecord, names.mqttClientSecret, names.mqttUsersSecret]) {
             const owner = owners.get(derived);
             if (owner !== undefined && owner !== c.name) {
                 issue(["clusters", i, "name"], `name ${c.name} derives the object name ${derived}, which cluster ${owner} also uses; choose names that do not collide`, c.name);

@@ -1,5 +1,5 @@
 import * as k8s from "@pulumi/kubernetes";
-import { ClusterSettings } from "../config/schema";
+import { ClusterSettings, resolveClientAuth } from "../config/schema";
 import { ClusterNames } from "../naming";
 import { BrokerPort, EngineProfile, podIdentityEnv, SecretRefs } from "./profile";
 import { literalEnvValue } from "../config/text";
@@ -9,6 +9,85 @@ import { compareVersions } from "./versions";
 type EnvVar = k8s.types.input.core.v1.EnvVar;
 
 const UID = 1000;
+const DATA_DIR = "/opt/emqx/data";
+/** Where the Secret of the users the built-in database loads at boot is mounted. */
+export const MQTT_USERS_DIR = "/run/broker-platform/mqtt-users";
+/** Key and file name of that Secret; EMQX picks the parser by the `.json` extension. */
+export const MQTT_USERS_JSON = "users.json";
+/** The last dashboard admin the start hook applied, kept with the node's data. */
+export const DASHBOARD_ADMIN_MARKER = `${DATA_DIR}/.broker-platform-dashboard-admin`;
+
+/**
+ * The built-in database authenticator, first in the chain. EMQX denies a client the chain does
+ * not accept once any authenticator is enabled; with none it admits everyone. Its users come
+ * from `bootstrap_file` (hashes, so a restart finds each record unchanged and skips it).
+ */
+export function emqxAuthenticatorEnv(): EnvVar[] {
+    const at = (key: string, value: string) => ({ name: `EMQX_AUTHENTICATION__1__${key}`, value });
+    return [
+        at("MECHANISM", "password_based"),
+        at("BACKEND", "built_in_database"),
+        at("USER_ID_TYPE", "username"),
+        at("ENABLE", "true"),
+        at("PASSWORD_HASH_ALGORITHM__NAME", "sha256"),
+        at("PASSWORD_HASH_ALGORITHM__SALT_POSITION", "prefix"),
+        at("BOOTSTRAP_FILE", `${MQTT_USERS_DIR}/${MQTT_USERS_JSON}`),
+        at("BOOTSTRAP_TYPE", "hash"),
+    ];
+}
+
+/** What the admin sync script runs and writes; tests point these elsewhere. */
+export interface AdminSyncOptions {
+    emqx: string;
+    marker: string;
+    log: string;
+    attempts: number;
+    pauseSeconds: number;
+}
+
+const ADMIN_SYNC_DEFAULTS: AdminSyncOptions = {
+    emqx: "/opt/emqx/bin/emqx",
+    marker: DASHBOARD_ADMIN_MARKER,
+    // The container's own stdout, so the outcome shows in `kubectl logs`.
+    log: "/proc/1/fd/1",
+    // About five minutes: a node waiting for its peers may take that long to answer.
+    attempts: 60,
+    pauseSeconds: 5,
+};
+
+/**
+ * postStart hook: makes the dashboard admin match the admin Secret on every start. EMQX applies
+ * dashboard.default_username/password only while no admin of that name exists, so a password
+ * stored earlier would otherwise win. `emqx ctl` reaches the local node with the node name and
+ * cookie already in the environment: no API token, no extra RBAC. The admin the hook applied
+ * last is kept on the data volume; once the Secret names another one (a rotation), it is
+ * deleted. The hook never fails the container: a broker that cannot sync its admin still serves
+ * clients, and the reason goes to the container log.
+ */
+export function dashboardAdminSyncScript(opts: Partial<AdminSyncOptions> = {}): string {
+    const { emqx, marker, log, attempts, pauseSeconds } = { ...ADMIN_SYNC_DEFAULTS, ...opts };
+    return [
+        `log() { echo "broker-platform: $*" >>${log} 2>/dev/null || true; }`,
+        `ctl() { ${emqx} ctl "$@" 2>&1; }`,
+        `user="$EMQX_DASHBOARD__DEFAULT_USERNAME"; pass="$EMQX_DASHBOARD__DEFAULT_PASSWORD"`,
+        // Until the node and its dashboard are up, ctl answers neither "ok" nor "Error:".
+        `i=0`,
+        `while :; do`,
+        `  out=$(ctl admins passwd "$user" "$pass")`,
+        `  case "$out" in`,
+        `    ok*) break ;;`,
+        `    *username_not_found*) out=$(ctl admins add "$user" "$pass" administrator); case "$out" in ok*) break ;; Error:*already*) ;; Error:*) log "dashboard admin not created: $out"; exit 0 ;; esac ;;`,
+        `    Error:*) log "dashboard admin password not applied: $out"; exit 0 ;;`,
+        `  esac`,
+        `  i=$((i + 1)); if [ "$i" -ge ${attempts} ]; then log "dashboard admin not synchronised, node not answering: $out"; exit 0; fi`,
+        `  sleep ${pauseSeconds}`,
+        `done`,
+        `prev=$(cat ${marker} 2>/dev/null || true)`,
+        `if [ -n "$prev" ] && [ "$prev" != "$user" ]; then log "previous dashboard admin removed: $(ctl admins del "$prev")"; fi`,
+        `printf '%s' "$user" > ${marker}`,
+        `log "dashboard admin follows its Secret"`,
+    ].join("\n");
+}
 
 /** EMQX cluster discovery settings; every name comes from the naming module. */
 export function emqxDiscoveryEnv(cluster: ClusterSettings, names: ClusterNames, namespace: string, clusterDomain: string): EnvVar[] {
@@ -103,11 +182,13 @@ export function emqxProfile(cluster: ClusterSettings, names: ClusterNames, names
     const extraEnv = Object.entries(cluster.extraConfig).map(([name, value]) => ({ name, value: literalEnvValue(String(value)) }));
     const tls = cluster.tls;
     const distribution = tls?.distribution === true;
+    const clientAuth = resolveClientAuth(cluster);
+    const authenticates = clientAuth !== undefined && !clientAuth.allowAnonymous;
     const dashboard = tls ? { port: "dashboard-tls", number: 18084, scheme: "https" as const } : { port: "dashboard", number: 18083, scheme: "http" as const };
     return {
         image,
         uid: UID,
-        dataMountPath: "/opt/emqx/data",
+        dataMountPath: DATA_DIR,
         ports: emqxPorts(cluster),
         // EMQX takes its settings from the environment; only the Erlang distribution TLS options
         // are a file (the runtime reads them before any configuration is loaded).
@@ -121,14 +202,22 @@ export function emqxProfile(cluster: ClusterSettings, names: ClusterNames, names
             { name: "EMQX_DASHBOARD__DEFAULT_USERNAME", valueFrom: { secretKeyRef: { name: secrets.admin.name, key: "username" } } },
             { name: "EMQX_DASHBOARD__DEFAULT_PASSWORD", valueFrom: { secretKeyRef: { name: secrets.admin.name, key: "password" } } },
             ...emqxTlsEnv(cluster),
+            ...(authenticates ? emqxAuthenticatorEnv() : []),
             ...extraEnv,
         ],
         volumes: (_n: ClusterNames, secrets: SecretRefs) => ({
             volumes: [
                 ...(secrets.tls ? [tlsVolume(secrets.tls.name)] : []),
                 ...(distribution ? [{ name: "dist-tls", configMap: { name: secrets.config.name, defaultMode: 0o440, items: [{ key: DIST_OPTFILE, path: DIST_OPTFILE }] } }] : []),
+                ...(authenticates && secrets.mqttUsers
+                    ? [{ name: "mqtt-users", secret: { secretName: secrets.mqttUsers.name, defaultMode: 0o440, items: [{ key: MQTT_USERS_JSON, path: MQTT_USERS_JSON }] } }]
+                    : []),
             ],
-            mounts: [...(secrets.tls ? [tlsMount()] : []), ...(distribution ? [{ name: "dist-tls", mountPath: DIST_DIR, readOnly: true }] : [])],
+            mounts: [
+                ...(secrets.tls ? [tlsMount()] : []),
+                ...(distribution ? [{ name: "dist-tls", mountPath: DIST_DIR, readOnly: true }] : []),
+                ...(authenticates && secrets.mqttUsers ? [{ name: "mqtt-users", mountPath: MQTT_USERS_DIR, readOnly: true }] : []),
+            ],
             initContainers: [],
         }),
         readinessProbe: {
@@ -141,6 +230,7 @@ export function emqxProfile(cluster: ClusterSettings, names: ClusterNames, names
         },
         // Give load balancers time to drop the endpoint before MQTT listeners close.
         preStop: ["sh", "-c", "sleep 15"],
+        postStart: ["sh", "-c", dashboardAdminSyncScript()],
         terminationGracePeriodSeconds: cluster.terminationGracePeriodSeconds ?? 120,
         // The dashboard listener serves the Prometheus endpoint; there is no separate metrics port.
         metrics: { portName: dashboard.port, path: "/api/v5/prometheus/stats", scheme: dashboard.scheme },

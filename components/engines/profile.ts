@@ -26,6 +26,11 @@ export interface SecretRefs {
     definitions: { name: string };
     /** Secret with the broker certificate (`tls.crt`, `tls.key`, `ca.crt`), when the cluster runs TLS. */
     tls?: { name: string };
+    /**
+     * EMQX with client authentication: the Secret of the users its built-in database loads at
+     * boot, named after the client user's generation (`revisioned`), so a rotation rolls the pods.
+     */
+    mqttUsers?: { name: string };
 }
 
 /**
@@ -52,6 +57,8 @@ export interface EngineProfile {
     readinessProbe: k8s.types.input.core.v1.Probe;
     /** Command run before the container is stopped, so clients and queues move first. */
     preStop: string[];
+    /** Command run once the container has started, for settings the broker applies only at first boot. */
+    postStart?: string[];
     terminationGracePeriodSeconds: number;
     /**
      * Prometheus endpoint: the port (by name), path and scheme; `perObjectPath` is an endpoint with

@@ -118,7 +118,15 @@ describe("e2e: pulumi up on a local control plane (the real engine)", function (
                 const secrets = await deployedSecrets(k, s.namespace, e.stack);
                 const kinds = [...secrets.values()].join("\n");
                 expect(kinds).to.match(/erlang-cookie cookie/).and.match(/admin password/).and.match(/admin username/).and.match(/connectionUrl/);
-                if (s.clusters.some((c) => c.engine === "rabbitmq")) expect(kinds).to.match(/password_hash/);
+                if (s.clusters.some((c) => c.engine === "rabbitmq")) expect(kinds).to.match(/definitions-[0-9a-f]+ password_hash/);
+                if (s.clusters.some((c) => c.engine === "emqx")) {
+                    expect(kinds).to.match(/mqtt-client password/).and.match(/mqtt-users-[0-9a-f]+ password_hash/);
+                    // EMQX's connectionUrl is the client URL, so the search holds that value once.
+                    const clusters = (await e.stack.outputs()).clusters.value;
+                    for (const c of s.clusters.filter((x) => x.engine === "emqx")) {
+                        expect(secrets.has(clusters[c.name].clientConnectionUrl), `${c.name}.clientConnectionUrl is searched for`).to.equal(true);
+                    }
+                }
                 // The CLI's own export, as a user or a backup job runs it (the Automation API's
                 // exportStack decrypts secrets).
                 const exported = mustRun("pulumi", ["stack", "export", "--stack", stackName], { cwd: e.workDir, env: e.env });

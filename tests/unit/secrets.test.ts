@@ -35,7 +35,7 @@ describe("secrets", () => {
         }
         for (const sts of all(objects, "StatefulSet")) {
             for (const e of sts.spec.template.spec.containers[0].env) {
-                if (/COOKIE|PASS/.test(e.name)) expect(e, e.name).to.have.nested.property("valueFrom.secretKeyRef");
+                if (/(COOKIE|PASS|PASSWORD)$/.test(e.name)) expect(e, e.name).to.have.nested.property("valueFrom.secretKeyRef");
             }
         }
         expect(JSON.stringify(all(objects, "ConfigMap"))).not.to.match(/default_pass|password/);

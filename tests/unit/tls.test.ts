@@ -137,7 +137,7 @@ describe("TLS: EMQX objects", () => {
     });
 
     it("EMQX before 5.1.1 takes the dashboard certificate without ssl_options", async () => {
-        const env = literalEnv(find((await render(baseConfig({ clusters: [emqx({ version: "5.0.26", tls: { secretName: "c" } })] }))).objects, "StatefulSet", "mqtt"));
+        const env = literalEnv(find((await render(baseConfig({ clusters: [emqx({ version: "5.0.26", tls: { secretName: "c" }, clientAuth: { allowAnonymous: true } })] }))).objects, "StatefulSet", "mqtt"));
         expect(env).to.have.property("EMQX_DASHBOARD__LISTENERS__HTTPS__CERTFILE", "/etc/broker-tls/tls.crt");
         expect(env).not.to.have.property("EMQX_DASHBOARD__LISTENERS__HTTPS__SSL_OPTIONS__CERTFILE");
     });

@@ -15,15 +15,20 @@ export async function deployedSecrets(k: LocalCluster, namespace: string, stack:
         for (const [key, b64] of Object.entries((s.data ?? {}) as Record<string, string>)) {
             const value = Buffer.from(b64, "base64").toString("utf8");
             add(`Secret ${s.metadata.name} ${key}`, value);
-            if (key === "username") add(`Secret ${s.metadata.name} username suffix`, value.replace(/^admin-/, ""));
+            if (key === "username") add(`Secret ${s.metadata.name} username suffix`, value.replace(/^(admin|client)-/, ""));
             if (key.endsWith(".json")) {
-                for (const u of JSON.parse(value).users ?? []) add(`Secret ${s.metadata.name} password_hash`, u.password_hash);
+                // RabbitMQ definitions ({users: [...]}) or EMQX's bootstrap users ([...]).
+                const parsed = JSON.parse(value);
+                for (const u of (Array.isArray(parsed) ? parsed : parsed.users) ?? []) {
+                    add(`Secret ${s.metadata.name} password_hash`, u.password_hash);
+                    add(`Secret ${s.metadata.name} salt`, u.salt);
+                }
             }
         }
     }
     const collect = (what: string, v: unknown): void => {
         // The credentials in the outputs (the rest of them, names and hosts, is plain on purpose).
-        if (typeof v === "string" && what.endsWith(".connectionUrl")) add(what, v);
+        if (typeof v === "string" && /[.](c|clientC)onnectionUrl$/.test(what) && v.includes("@")) add(what, v);
         else if (v && typeof v === "object") for (const [key, inner] of Object.entries(v)) collect(`${what}.${key}`, inner);
     };
     for (const [name, out] of Object.entries(await stack.outputs())) collect(`output ${name}`, out.value);
