@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { emqxPasswordHash, mqttClientSecretArgs, mqttUsersSecretArgs, renderEmqxUsers } from "./builders/mqtt-auth";
 import { childOptions, ClusterPartArgs } from "./common";
+import { generatedLogin } from "./generated-login";
 
 /**
  * EMQX's generated MQTT client user: a Secret for applications (`username`, `password`) and the
@@ -24,11 +25,8 @@ export class MqttClientCredentials extends pulumi.ComponentResource {
         // Only an explicit generation bump regenerates the user; a new name lets EMQX insert it
         // (the bootstrap file never overwrites a user it already has).
         const keepers = { generation: String(model.clientAuth.generation) };
-        const suffix = new random.RandomPassword(`${name}-user`, { length: 8, special: false, upper: false, numeric: true, keepers }, { parent: this });
-        const password = new random.RandomPassword(`${name}-password`, { length: 32, special: false, keepers }, { parent: this });
+        ({ username: this.username, password: this.password } = generatedLogin(this, name, "client", keepers));
         const salt = new random.RandomBytes(`${name}-salt`, { length: 16, keepers }, { parent: this });
-        this.username = pulumi.secret(pulumi.interpolate`client-${suffix.result}`);
-        this.password = pulumi.secret(password.result);
         const users = pulumi
             .all([this.username, this.password, salt.hex])
             .apply(([user, pass, saltHex]) => renderEmqxUsers(user, emqxPasswordHash(pass, saltHex), saltHex));

@@ -9,26 +9,13 @@ import { EngineEvent } from "@pulumi/pulumi/automation";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { expectAllReady, ExpectedStack, statefulSet } from "./support/checks";
+import { expectAllReady, statefulSet } from "./support/checks";
+import { tlsStack } from "./support/tls";
 import { changes, EngineStack, engineStack, POLICY_PACK, policyViolations, requireEngine } from "./support/engine";
 import { eventually, LocalCluster } from "./support/local";
 
 const NS = "messaging-tls";
-const CONFIG = {
-    namespace: NS,
-    storage: { mode: "hostPath", basePath: "/var/lib/broker-platform", size: "1Gi" },
-    clusters: [
-        { name: "rabbit", engine: "rabbitmq", version: "4.1.4", replicas: 3, tls: { certManager: { issuerName: "internal-ca", issuerKind: "ClusterIssuer" }, distribution: true } },
-        { name: "mqtt", engine: "emqx", version: "5.8.6", replicas: 3, tls: { secretName: "mqtt-cert" } },
-    ],
-};
-const EXPECTED: ExpectedStack = {
-    stack: "tls",
-    namespace: NS,
-    storageMode: "hostPath",
-    storage: CONFIG.storage,
-    clusters: CONFIG.clusters.map((c) => ({ name: c.name, engine: c.engine as "rabbitmq" | "emqx", replicas: c.replicas, needsApiAccess: false, requiredAntiAffinity: true })),
-};
+const { config: CONFIG, expected: EXPECTED } = tlsStack(NS, "rabbit");
 
 function tlsSecret(name: string) {
     return { apiVersion: "v1", kind: "Secret", type: "kubernetes.io/tls", metadata: { name, namespace: NS }, stringData: { "tls.crt": "placeholder", "tls.key": "placeholder", "ca.crt": "placeholder" } };

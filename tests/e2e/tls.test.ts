@@ -10,25 +10,12 @@ import * as path from "path";
 import { parse } from "yaml";
 import { lint } from "../../policies/engine";
 import { kubernetesObjects, runProgram } from "../support/render";
-import { expectAllReady, ExpectedStack, statefulSet } from "./support/checks";
+import { expectAllReady, statefulSet } from "./support/checks";
+import { tlsStack } from "./support/tls";
 import { ensureTools, eventually, LocalCluster } from "./support/local";
 
 const NS = "tls-e2e";
-const CONFIG = {
-    namespace: NS,
-    storage: { mode: "hostPath", basePath: "/var/lib/broker-platform", size: "1Gi" },
-    clusters: [
-        { name: "rmq", engine: "rabbitmq", version: "4.1.4", replicas: 3, tls: { certManager: { issuerName: "internal-ca", issuerKind: "ClusterIssuer" }, distribution: true } },
-        { name: "mqtt", engine: "emqx", version: "5.8.6", replicas: 3, tls: { secretName: "mqtt-cert" } },
-    ],
-};
-const EXPECTED: ExpectedStack = {
-    stack: "tls",
-    namespace: NS,
-    storageMode: "hostPath",
-    storage: CONFIG.storage,
-    clusters: CONFIG.clusters.map((c) => ({ name: c.name, engine: c.engine as "rabbitmq" | "emqx", replicas: c.replicas, needsApiAccess: false, requiredAntiAffinity: true })),
-};
+const { config: CONFIG, expected: EXPECTED } = tlsStack(NS, "rmq");
 
 const podHosts = (name: string) => [0, 1, 2].map((i) => `${name}-${i}.${name}-headless.${NS}.svc.cluster.local`);
 const covers = (sans: string[], host: string) => sans.some((s) => s === host || (s.startsWith("*.") && host.slice(host.indexOf(".") + 1) === s.slice(2)));
