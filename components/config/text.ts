@@ -44,7 +44,8 @@ export const RABBITMQ_KEY_RULE = "a rabbitmq.conf key is dot-separated words of 
 
 /**
  * A problem if the value would not parse back as itself from `key = value`: the parser ends a
- * value at a line break or a '#', drops surrounding blanks, and refuses text outside Latin-1.
+ * value at a line break or a '#', drops surrounding blanks, and refuses text outside Latin-1;
+ * before parsing, RabbitMQ 3.13 and 4.x interpolate `$(NAME)` from the environment.
  */
 export function rabbitmqConfValueProblem(value: string): string | undefined {
     if (value.length === 0) return "is empty; a rabbitmq.conf setting needs a value";
@@ -52,6 +53,10 @@ export function rabbitmqConfValueProblem(value: string): string | undefined {
     if (line) return line;
     const hash = value.indexOf("#");
     if (hash >= 0) return `contains '#' at position ${hash}, which starts a comment in rabbitmq.conf (the rest of the value would be dropped)`;
+    const interpolated = value.indexOf("$(");
+    if (interpolated >= 0) {
+        return `contains '$(' at position ${interpolated}: RabbitMQ replaces $(NAME) in rabbitmq.conf with the container's environment variable before it parses the file, so the setting would not be the value written here; write the value itself`;
+    }
     const wide = /[^\u0000-\u00ff]/u.exec(value);
     if (wide) return `contains ${codePointName(wide[0])}; rabbitmq.conf values must be Latin-1 text (RabbitMQ refuses other characters)`;
     if (/^[ \t]|[ \t]$/.test(value)) return "starts or ends with a blank, which rabbitmq.conf drops; remove it";

@@ -11,6 +11,7 @@ import * as path from "path";
 import { parse } from "yaml";
 import { expectAllReady, statefulSet } from "./support/checks";
 import { tlsStack } from "./support/tls";
+import { provideServiceMonitorCrd } from "./support/isolation";
 import { changes, EngineStack, engineStack, POLICY_PACK, policyViolations, requireEngine } from "./support/engine";
 import { eventually, LocalCluster } from "./support/local";
 
@@ -33,6 +34,7 @@ describe("e2e: TLS through pulumi up (the real engine)", function () {
         await eventually("the Certificate CRD to be established", 60_000, () =>
             (k.getJson(["get", "crd", "certificates.cert-manager.io"]).status?.conditions ?? []).some((x: any) => x.type === "Established" && x.status === "True") ? true : undefined,
         );
+        await provideServiceMonitorCrd(k);
         e = await engineStack(k, "tls", { config: CONFIG });
     });
 
@@ -59,12 +61,14 @@ describe("e2e: TLS through pulumi up (the real engine)", function () {
         expect(cert.spec.issuerRef).to.deep.equal({ name: "internal-ca", kind: "ClusterIssuer", group: "cert-manager.io" });
     });
 
-    it("every StatefulSet becomes ready mounting its certificate Secret", async function () {
+    it("every StatefulSet becomes ready mounting its certificate Secret; EMQX metrics are scraped over verified HTTPS", async function () {
         await expectAllReady(k, EXPECTED);
         for (const [name, secret] of [["rabbit", "rabbit-tls"], ["mqtt", "mqtt-cert"]]) {
             const pod = statefulSet(k, NS, name).spec.template.spec;
             expect(pod.volumes.find((v: any) => v.name === "tls")?.secret?.secretName, name).to.equal(secret);
         }
+        const [scrape] = k.getJson(["get", "servicemonitor", "mqtt", "-n", NS]).spec.endpoints;
+        expect(scrape).to.deep.include({ port: "dashboard-tls", scheme: "https", tlsConfig: { serverName: `mqtt.${NS}.svc.cluster.local`, ca: { secret: { name: "mqtt-cert", key: "ca.crt" } } } });
     });
 
     it("a second run changes nothing, the Certificate included (preview --expect-no-changes)", async function () {

@@ -11,6 +11,7 @@ import { parse } from "yaml";
 import { lint } from "../../policies/engine";
 import { kubernetesObjects, runProgram } from "../support/render";
 import { expectAllReady, statefulSet } from "./support/checks";
+import { provideServiceMonitorCrd } from "./support/isolation";
 import { tlsStack } from "./support/tls";
 import { ensureTools, eventually, LocalCluster } from "./support/local";
 
@@ -33,6 +34,7 @@ describe("e2e: TLS objects on a local control plane with the cert-manager Certif
             const c = k.getJson(["get", "crd", "certificates.cert-manager.io"]);
             return (c.status?.conditions ?? []).some((x: any) => x.type === "Established" && x.status === "True") ? true : undefined;
         });
+        await provideServiceMonitorCrd(k);
     });
 
     after(function () {
@@ -75,6 +77,18 @@ describe("e2e: TLS objects on a local control plane with the cert-manager Certif
         expect(ports("mqtt")).to.deep.equal([8883, 8084, 18084]);
         const pod = k.getJson(["get", "pod", "rmq-0", "-n", NS]);
         expect(pod.spec.volumes.find((v: any) => v.name === "tls").secret.secretName).to.equal("rmq-tls");
+    });
+
+    it("the EMQX ServiceMonitor scrapes HTTPS, verifying the client Service name against the CA of the cluster's own Secret", function () {
+        const sm = k.getJson(["get", "servicemonitor", "mqtt", "-n", NS]);
+        expect(sm.spec.endpoints).to.have.length(1);
+        const [endpoint] = sm.spec.endpoints;
+        expect(endpoint).to.deep.include({ port: "dashboard-tls", scheme: "https" });
+        expect(endpoint.tlsConfig).to.deep.equal({ serverName: `mqtt.${NS}.svc.cluster.local`, ca: { secret: { name: "mqtt-cert", key: "ca.crt" } } });
+        const port = k.getJson(["get", "service", "mqtt", "-n", NS]).spec.ports.find((p: any) => p.name === endpoint.port);
+        expect(port?.port, "the scraped port is the HTTPS dashboard").to.equal(18084);
+        const plain = { ...sm, metadata: { name: "plain", namespace: NS }, spec: { ...sm.spec, endpoints: [{ ...endpoint, scheme: "tcp" }] } };
+        expect(k.tryKubectl(["apply", "--server-side", "-f", "-"], JSON.stringify(plain)).status, "the CRD refuses a scheme Prometheus does not know").to.not.equal(0);
     });
 
     it("broker-lint on the live objects: the Certificate and the user's Secret satisfy tls-secret", function () {

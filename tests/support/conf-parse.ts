@@ -13,7 +13,8 @@ export interface ConfSetting {
  * is dropped); a line is blank, a `#` comment, or `key = value` with blanks around the key, the
  * '=' and the value ignored; a key is '.'-separated words of [A-Za-z0-9_-] (a word may hold a
  * backslash-escaped dot); a value runs to the end of the line or to a '#' and must be Latin-1.
- * Throws where the broker would report a syntax error.
+ * RabbitMQ replaces `$(NAME)` with an environment variable before parsing, so such a value is not
+ * what the file says. Throws where the broker would report a syntax error or interpolate.
  */
 export function parseRabbitmqConf(text: string): ConfSetting[] {
     const settings: ConfSetting[] = [];
@@ -25,6 +26,7 @@ export function parseRabbitmqConf(text: string): ConfSetting[] {
         const m = /^[ \t]*((?:\\\.|[A-Za-z0-9_-])+(?:\.(?:\\\.|[A-Za-z0-9_-])+)*)[ \t]*=[ \t]*([^#]*?)[ \t]*(#.*)?$/.exec(line);
         if (!m || m[2] === "") throw new Error(`rabbitmq.conf line ${i + 1} is not a setting: ${JSON.stringify(raw)}`);
         if (/[^\u0000-\u00ff]/u.test(m[2])) throw new Error(`rabbitmq.conf line ${i + 1}: value is not Latin-1`);
+        if (m[2].includes("$(")) throw new Error(`rabbitmq.conf line ${i + 1}: value is interpolated from the environment: ${JSON.stringify(m[2])}`);
         const key = m[1].split(/(?<!\\)\./).map((w) => w.replace(/\\\./g, "."));
         settings.push({ key, value: m[2] });
     });

@@ -69,6 +69,7 @@ const badInputs: Array<{ what: string; config: any; key: string; says: RegExp }>
     { what: "U+2028 in a rabbitmq.conf value", config: baseConfig({ clusters: [rabbit({ extraConfig: { heartbeat: "30\u2028default_pass = x" } })] }), key: 'clusters[0].extraConfig.heartbeat = "30\\u2028default_pass', says: /U\+2028/ },
     { what: "'#' in a rabbitmq.conf value", config: baseConfig({ clusters: [rabbit({ extraConfig: { "management.path_prefix": "/a#b" } })] }), key: 'clusters[0].extraConfig["management.path_prefix"] = "/a#b"', says: /starts a comment/ },
     { what: "non-Latin-1 rabbitmq.conf value", config: baseConfig({ clusters: [rabbit({ extraConfig: { cluster_tags: "zone€" } })] }), key: "clusters[0].extraConfig.cluster_tags", says: /U\+20AC.*Latin-1/ },
+    { what: "$(…) in a rabbitmq.conf value (RabbitMQ interpolates the environment)", config: baseConfig({ clusters: [rabbit({ extraConfig: { cluster_tags: "zone-$(POD_NAME)" } })] }), key: 'clusters[0].extraConfig.cluster_tags = "zone-$(POD_NAME)"', says: /'\$\(' at position 5.*environment variable/ },
     { what: "empty rabbitmq.conf value", config: baseConfig({ clusters: [rabbit({ extraConfig: { heartbeat: "" } })] }), key: 'clusters[0].extraConfig.heartbeat = ""', says: /needs a value/ },
     { what: "definitions.local.path through extraConfig", config: baseConfig({ clusters: [rabbit({ extraConfig: { "definitions.local.path": "/tmp/other.json" } })] }), key: 'clusters[0].extraConfig["definitions.local.path"]', says: /managed by this package \(the definitions import/ },
     { what: "a default user through extraConfig", config: baseConfig({ clusters: [rabbit({ extraConfig: { "default_users.ops.password": "x" } })] }), key: 'clusters[0].extraConfig["default_users.ops.password"]', says: /managed by this package \(the default user/ },
@@ -122,7 +123,7 @@ describe("stack config validation", () => {
     }
 
     it("accepts rabbitmq.conf values with '=', quotes and shell characters, and writes each as one line", () => {
-        const value = `a = b; $(id) \`x\` 'q' "r" é`;
+        const value = `a = b; $id \`x\` 'q' "r" é`;
         const s = parseSettings(baseConfig({ clusters: [rabbit({ extraConfig: { "management.path_prefix": value, heartbeat: 30 } })] }), PROJECT);
         const conf = resolveCluster(s, s.clusters[0]).profile.configFiles["rabbitmq.conf"].split("\n");
         expect(conf.slice(-3)).to.deep.equal([`management.path_prefix = ${value}`, "heartbeat = 30", ""]);

@@ -51,6 +51,34 @@ describe("service monitor", () => {
         expect(find(objects, "Service", "mqtt").spec.ports.map((p: any) => p.name)).to.include("dashboard");
     });
 
+    it("EMQX under TLS: an HTTPS scrape verified against the client Service name and the cluster's CA", async () => {
+        for (const [tls, secret] of [
+            [{ secretName: "mqtt-cert" }, "mqtt-cert"],
+            [{ certManager: { issuerName: "internal-ca" } }, "mqtt-tls"],
+        ] as const) {
+            const objects = await render(baseConfig({ clusters: [emqx({ tls, serviceMonitor: { enabled: true } })] }));
+            const sm = find(objects, "ServiceMonitor", "mqtt");
+            expect(sm.spec.endpoints).to.deep.equal([
+                {
+                    port: "dashboard-tls",
+                    path: "/api/v5/prometheus/stats",
+                    interval: "30s",
+                    scheme: "https",
+                    tlsConfig: { serverName: "mqtt.brokers.svc.cluster.local", ca: { secret: { name: secret, key: "ca.crt" } } },
+                },
+            ]);
+            const certificate = objects.find((o) => o.kind === "Certificate");
+            if (tls.secretName) expect(certificate, "a user's Secret: no Certificate").to.equal(undefined);
+            else expect(certificate?.spec.dnsNames).to.include(sm.spec.endpoints[0].tlsConfig.serverName);
+            expect(find(objects, "Service", "mqtt").spec.ports.map((p: any) => p.name)).to.include("dashboard-tls");
+        }
+    });
+
+    it("RabbitMQ under TLS keeps its metrics on plain HTTP: no tlsConfig", async () => {
+        const sm = find(await render(baseConfig({ clusters: [rabbit({ tls: { secretName: "rmq-cert" }, serviceMonitor: { enabled: true, perObjectMetrics: false } })] })), "ServiceMonitor");
+        expect(sm.spec.endpoints).to.deep.equal([{ port: "prometheus", path: "/metrics", interval: "30s" }]);
+    });
+
     it("rejects bad settings, naming the key", () => {
         const cases: Array<[any, string, RegExp]> = [
             [rabbit({ serviceMonitor: { interval: "15s" } }), "clusters[0].serviceMonitor.enabled", /must be true/],

@@ -1,6 +1,6 @@
 /**
  * The TLS stack both TLS tiers deploy: RabbitMQ with a cert-manager Certificate and inter-node TLS,
- * EMQX with a user-named Secret. Only the namespace and the RabbitMQ cluster's name differ.
+ * EMQX with a user-named Secret and a ServiceMonitor (needs the reduced CRD). Only the namespace and the RabbitMQ cluster's name differ.
  */
 import { ExpectedStack } from "./checks";
 
@@ -10,7 +10,8 @@ export function tlsStack(namespace: string, rabbitName: string) {
         storage: { mode: "hostPath", basePath: "/var/lib/broker-platform", size: "1Gi" },
         clusters: [
             { name: rabbitName, engine: "rabbitmq", version: "4.1.4", replicas: 3, tls: { certManager: { issuerName: "internal-ca", issuerKind: "ClusterIssuer" }, distribution: true } },
-            { name: "mqtt", engine: "emqx", version: "5.8.6", replicas: 3, tls: { secretName: "mqtt-cert" } },
+            // Its metrics are on the HTTPS dashboard listener: the ServiceMonitor scrapes them over TLS.
+            { name: "mqtt", engine: "emqx", version: "5.8.6", replicas: 3, tls: { secretName: "mqtt-cert" }, serviceMonitor: { enabled: true } },
         ],
     };
     const expected: ExpectedStack = {
