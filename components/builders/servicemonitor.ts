@@ -13,10 +13,11 @@ export const SERVICE_MONITOR_KIND = "ServiceMonitor";
  */
 export function serviceMonitorArgs(model: ClusterModel): k8s.apiextensions.CustomResourceArgs | undefined {
     const sm = model.cluster.serviceMonitor;
-    if (!sm?.enabled) return undefined;
     const { names, profile } = model;
-    const paths = [profile.metrics.path];
-    if (profile.metrics.perObjectPath && (sm.perObjectMetrics ?? true)) paths.push(profile.metrics.perObjectPath);
+    const metrics = profile.metrics;
+    if (!sm?.enabled || !metrics) return undefined;
+    const paths = [metrics.path];
+    if (metrics.perObjectPath && (sm.perObjectMetrics ?? true)) paths.push(metrics.perObjectPath);
     const keepPath = paths.length > 1 ? { relabelings: [{ sourceLabels: ["__metrics_path__"], targetLabel: "metrics_path" }] } : {};
     const meta = objectMeta(model, names.serviceMonitor);
     return {
@@ -26,7 +27,7 @@ export function serviceMonitorArgs(model: ClusterModel): k8s.apiextensions.Custo
         spec: {
             selector: { matchLabels: names.selectorLabels },
             namespaceSelector: { matchNames: [model.namespace] },
-            endpoints: paths.map((path) => ({ port: profile.metrics.portName, path, interval: sm.interval, ...(profile.metrics.scheme === "https" ? { scheme: "https" } : {}), ...keepPath })),
+            endpoints: paths.map((path) => ({ port: metrics.portName, path, interval: sm.interval, ...(metrics.scheme === "https" ? { scheme: "https" } : {}), ...keepPath })),
         },
     };
 }
