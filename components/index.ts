@@ -26,6 +26,8 @@ export * from "./config/tls";
 export * from "./builders/mqtt-auth";
 export * from "./namespace";
 export * from "./erlang-cookie";
+export * from "./shared-password";
+export { redisProfile, sentinelQuorum, REDIS_PORT, SENTINEL_PORT } from "./engines/redis";
 export * from "./admin-credentials";
 export * from "./mqtt-client-credentials";
 export * from "./peer-discovery-rbac";

@@ -35,3 +35,7 @@ export function literalEnv(sts: Record<string, any>): Record<string, string> {
     for (const e of sts.spec.template.spec.containers[0].env ?? []) if (e.value !== undefined) env[e.name] = e.value;
     return env;
 }
+
+export function redis(overrides: Record<string, unknown> = {}): any {
+    return { name: "cache", engine: "redis", version: "7.2.5", replicas: 3, ...overrides };
+}
