@@ -12,10 +12,12 @@ const DATA_DIRS: Record<Broker["engine"], string[]> = {
         "/opt/bitnami/rabbitmq/.rabbitmq/mnesia",
     ],
     emqx: ["/opt/emqx/data", "/opt/emqx/data/mnesia", "/bitnami/emqx/data", "/bitnami/emqx"],
+    redis: ["/data", "/bitnami/redis/data", "/bitnami/redis", "/var/lib/redis"],
 };
 const DATA_ENV: Record<Broker["engine"], string[]> = {
     rabbitmq: ["RABBITMQ_MNESIA_BASE", "RABBITMQ_MNESIA_DIR", "RABBITMQ_DATA_DIR"],
     emqx: ["EMQX_NODE__DATA_DIR"],
+    redis: [],
 };
 
 /**

@@ -6,7 +6,7 @@
 import { allContainers, dataField, hasRuntimePart, objectData, resolveEnv } from "../lib/env";
 import { parseConf } from "../lib/conf";
 import { Broker, buildModel, Model } from "../lib/model";
-import { finding, noOptions, Rule } from "../lib/rule";
+import { fieldOf, finding, noOptions, Rule } from "../lib/rule";
 import { Finding, K8sObject } from "../lib/types";
 import { nameOf, namespaceOf, rec, recs, str } from "../lib/util";
 
@@ -23,6 +23,12 @@ const NOT_A_SECRET_VALUE = /^\s*(yes|no|true|false|on|off|enabled?|disabled?|0|1
  * placeholder when that password env itself comes from a Secret.
  */
 const BOOT_PLACEHOLDER = "CHANGEME";
+/** The stable/redis-ha chart's placeholder, which its init script replaces with the Secret's `auth`. */
+const REDIS_BOOT_PLACEHOLDER = "replace-default-auth";
+/** redis.conf / sentinel.conf directives whose value is the password (Redis' shared secret). */
+const REDIS_SECRET_DIRECTIVE = /^[ \t]*(requirepass|masterauth|sentinel[ \t]+auth-pass[ \t]+\S+|sentinel[ \t]+sentinel-pass)[ \t]+(\S+)/gm;
+/** The same on a command line: `redis-server --requirepass secret`. */
+const REDIS_SECRET_FLAG = /--(requirepass|masterauth)[ =]+(\S+)/g;
 
 /** ConfigMaps a broker reads: mounted, envFrom'd or referenced by configMapKeyRef. */
 function configMapsOf(b: Broker, model: Model): Set<K8sObject> {
@@ -44,7 +50,7 @@ function configMapsOf(b: Broker, model: Model): Set<K8sObject> {
 
 /** ConfigMaps that are broker configuration even when no workload among the inputs mounts them. */
 function looksLikeBrokerConfig(cm: K8sObject): boolean {
-    return Object.keys(objectData(cm)).some((k) => /^(rabbitmq\.conf|rabbitmq-env\.conf|emqx\.conf|definitions\.json)$|^EMQX_|^RABBITMQ_/.test(k));
+    return Object.keys(objectData(cm)).some((k) => /^(rabbitmq\.conf|rabbitmq-env\.conf|emqx\.conf|definitions\.json|redis\.conf|sentinel\.conf)$|^EMQX_|^RABBITMQ_/.test(k));
 }
 
 /** Whether a value is something other than a secret (empty, a `${…}`/`$(…)` reference, a flag, a path). */
@@ -54,7 +60,7 @@ function notASecret(value: string): boolean {
 
 /** The broker container's password env comes from a Secret (what a boot-time placeholder is replaced with). */
 function passwordFromSecret(b: Broker): boolean {
-    return [...b.env.vars.values()].some((v) => /(^|_)(PASS|PASSWORD)$/.test(v.name) && (v.source === "secretKeyRef" || v.source === "secretEnvFrom"));
+    return [...b.env.vars.values()].some((v) => /(^|_)(PASS|PASSWORD|AUTH)$/.test(v.name) && (v.source === "secretKeyRef" || v.source === "secretEnvFrom"));
 }
 
 function scanConfigMap(cm: K8sObject, placeholderReplaced: boolean): Finding[] {
@@ -69,6 +75,12 @@ function scanConfigMap(cm: K8sObject, placeholderReplaced: boolean): Finding[] {
             if (/"password"\s*:\s*"[^"]+"/.test(text)) out.push(finding(cm, `ConfigMap ${name} key ${key} contains user passwords (definitions); load definitions from a Secret`, false, dataField(cm, key)));
             continue;
         }
+        for (const m of text.matchAll(REDIS_SECRET_DIRECTIVE)) {
+            const value = m[2].replace(/^["']|["']$/g, "");
+            if (notASecret(value) || value.includes("$") || (placeholderReplaced && value === REDIS_BOOT_PLACEHOLDER)) continue;
+            const line = text.slice(0, m.index).split("\n").length;
+            out.push(finding(cm, `ConfigMap ${name} key ${key} line ${line} sets ${m[1].replace(/[ \t]+/g, " ")} in clear text: the Redis password opens every data node and Sentinel; write it from a Secret at start`, false, dataField(cm, key)));
+        }
         for (const e of parseConf(text)) {
             if (!SECRET_CONF_KEY.test(e.key) || notASecret(e.value)) continue;
             if (placeholderReplaced && e.value === BOOT_PLACEHOLDER) continue;
@@ -81,6 +93,13 @@ function scanConfigMap(cm: K8sObject, placeholderReplaced: boolean): Finding[] {
 function scanEnv(b: Broker, model: Model): Finding[] {
     const out: Finding[] = [];
     for (const c of allContainers(b.podSpec)) {
+        if (b.engine === "redis") {
+            const words = [...(Array.isArray(c.command) ? c.command : []), ...(Array.isArray(c.args) ? c.args : [])].filter((w): w is string => typeof w === "string");
+            for (const m of words.join(" ").matchAll(REDIS_SECRET_FLAG)) {
+                if (m[2].startsWith("$") || notASecret(m[2])) continue;
+                out.push(finding(b.object, `container ${str(c.name) ?? "?"} passes --${m[1]} a literal password on its command line (visible in the pod spec and to ps); read it from a Secret`, false, fieldOf(c, Array.isArray(c.args) ? "args" : "command")));
+            }
+        }
         const env = c === b.container ? b.env : resolveEnv(c, b.namespace, model.lookup);
         for (const v of env.vars.values()) {
             if (!SECRET_ENV.test(v.name) || /_FILE$/.test(v.name) || /COOKIE$/.test(v.name)) continue;

@@ -46,7 +46,7 @@ function check(b: Broker, model: Model): Finding[] {
         if (allowed < 1) {
             out.push(finding(p, `PodDisruptionBudget ${name} (${budget}) allows no eviction of ${b.name}'s ${n} pod${n === 1 ? "" : "s"}: node drains and upgrades block forever`, false, fieldOf(spec, minAvailable !== undefined ? "minAvailable" : "maxUnavailable")));
         } else if (n >= 3 && n - allowed < majority) {
-            out.push(finding(p, `PodDisruptionBudget ${name} (${budget}) lets ${allowed} of ${b.name}'s ${n} nodes go at once, leaving ${n - allowed}, less than the majority of ${majority}: quorum queues and Raft-based metadata stop`, false, fieldOf(spec, minAvailable !== undefined ? "minAvailable" : "maxUnavailable")));
+            out.push(finding(p, `PodDisruptionBudget ${name} (${budget}) lets ${allowed} of ${b.name}'s ${n} nodes go at once, leaving ${n - allowed}, less than the majority of ${majority}: ${b.erlang ? "quorum queues and Raft-based metadata stop" : "the Sentinels left cannot authorise a failover"}`, false, fieldOf(spec, minAvailable !== undefined ? "minAvailable" : "maxUnavailable")));
         }
     }
     return out;
