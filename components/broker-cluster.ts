@@ -47,7 +47,7 @@ export class BrokerCluster extends pulumi.ComponentResource {
     readonly cookieSecretName?: pulumi.Output<string>;
     /** RabbitMQ, EMQX: the Secret of the admin login. */
     readonly adminSecretName?: pulumi.Output<string>;
-    /** Redis: the Secret of the shared password. */
+    /** Redis: the Secret of the shared password; MongoDB: the Secret of the keyFile. */
     readonly passwordSecretName?: pulumi.Output<string>;
     /** Redis: `host:port` of every Sentinel (the pods' hostnames), and the master name they monitor. */
     readonly sentinels?: { endpoints: string[]; masterName: string };
@@ -76,7 +76,10 @@ export class BrokerCluster extends pulumi.ComponentResource {
 
         // The secret the members share: the Erlang cookie, or (Redis) the password.
         const cookie = profile.sharedSecret === "erlang-cookie" ? new ErlangCookie(`${name}-erlang-cookie`, part, { parent: this }) : undefined;
-        const password = profile.sharedSecret === "password" ? new SharedPassword(`${name}-password`, part, { parent: this }) : undefined;
+        const password =
+            profile.sharedSecret === "password" ? new SharedPassword(`${name}-password`, part, { parent: this })
+            : profile.sharedSecret === "keyfile" ? new SharedPassword(`${name}-keyfile`, part, { parent: this })
+            : undefined;
         const admin = profile.adminUser ? new AdminCredentials(`${name}-admin`, part, { parent: this }) : undefined;
         const rbac = new PeerDiscoveryRbac(`${name}-rbac`, part, { parent: this });
         const storage = new BrokerStorage(`${name}-data`, { ...part, retention }, { parent: this });
@@ -155,6 +158,13 @@ export class BrokerCluster extends pulumi.ComponentResource {
             this.sentinels = { endpoints, masterName: names.sentinelMaster };
             const tail = `${endpoints.join(",")}/0#${names.sentinelMaster}`;
             this.connectionUrl = pulumi.secret(password?.password ? password.password.apply((p) => `${scheme}://:${encodeURIComponent(p)}@${tail}`) : pulumi.output(`${scheme}://${tail}`));
+        } else if (cluster.engine === "mongodb") {
+            // Every member by its pod hostname, so a driver finds the primary after any election.
+            const seeds = this.nodeNames.map((host) => `${host}:${port(portName)}`).join(",");
+            const query = `?replicaSet=${names.replicaSet}&authSource=admin`;
+            this.connectionUrl = pulumi.secret(
+                admin ? pulumi.all([admin.username, admin.password]).apply(([u, p]) => `${scheme}://${encodeURIComponent(u)}:${encodeURIComponent(p)}@${seeds}/${query}`) : pulumi.output(`${scheme}://${seeds}/${query}`),
+            );
         } else if (cluster.engine === "emqx") {
             this.clientConnectionUrl = url(client ? [client.username, client.password] : undefined);
             this.clientSecretName = client?.secretName;

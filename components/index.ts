@@ -28,6 +28,7 @@ export * from "./namespace";
 export * from "./erlang-cookie";
 export * from "./shared-password";
 export { redisProfile, sentinelQuorum, REDIS_PORT, SENTINEL_PORT } from "./engines/redis";
+export { mongodbProfile, MONGO_PORT, KEYFILE_PATH } from "./engines/mongodb";
 export * from "./admin-credentials";
 export * from "./mqtt-client-credentials";
 export * from "./peer-discovery-rbac";

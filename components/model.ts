@@ -3,6 +3,7 @@ import { emqxProfile } from "./engines/emqx";
 import { EngineProfile, SecretRefs } from "./engines/profile";
 import { rabbitmqProfile } from "./engines/rabbitmq";
 import { PASSWORD_KEY, redisProfile } from "./engines/redis";
+import { KEYFILE_KEY, mongodbProfile } from "./engines/mongodb";
 import { usesApiDiscovery } from "./engines/versions";
 import { clusterNames, ClusterNames, revisioned } from "./naming";
 import { PreviousCluster } from "./day2/previous";
@@ -52,6 +53,8 @@ function engineProfile(platform: PlatformSettings, cluster: ClusterSettings, nam
             return emqxProfile(cluster, names, platform.namespace, platform.clusterDomain);
         case "redis":
             return redisProfile(cluster, names);
+        case "mongodb":
+            return mongodbProfile(cluster, names);
     }
 }
 
@@ -76,6 +79,7 @@ export function resolveCluster(platform: PlatformSettings, cluster: ClusterSetti
         secrets: {
             cookie: cluster.erlangCookie.existingSecret ?? { name: names.erlangCookieSecret, key: COOKIE_KEY },
             ...(profile.sharedSecret === "password" ? { password: cluster.password?.existingSecret ?? { name: names.passwordSecret, key: PASSWORD_KEY } } : {}),
+            ...(profile.sharedSecret === "keyfile" ? { password: cluster.keyFile?.existingSecret ?? { name: names.keyFileSecret, key: KEYFILE_KEY } } : {}),
             admin: { name: names.adminSecret },
             config: { name: revisioned(names.configMap, profile.configFiles) },
             // The definitions hold the admin user's password hash: their name derives from the

@@ -9,7 +9,7 @@
 import { createHash } from "crypto";
 
 /** Broker engines this package knows how to cluster. */
-export type BrokerEngine = "rabbitmq" | "emqx" | "redis";
+export type BrokerEngine = "rabbitmq" | "emqx" | "redis" | "mongodb";
 
 /** The fields that identify a broker cluster; everything else in this module derives from them. */
 export interface ClusterIdentity {
@@ -55,10 +55,10 @@ export const RECORD_ANNOTATION = "broker-platform/deployment";
 const REVISION_LENGTH = 10;
 
 /**
- * Erlang node-name prefix per engine (the part before `@`); none for Redis, whose members go by
- * their pod hostnames (`replica-announce-ip`, `sentinel announce-ip`).
+ * Erlang node-name prefix per engine (the part before `@`); none for Redis and MongoDB, whose
+ * members go by their pod hostnames (`replica-announce-ip`, replica-set member hosts).
  */
-const NODE_PREFIX: Record<BrokerEngine, string> = { rabbitmq: "rabbit", emqx: "emqx", redis: "" };
+const NODE_PREFIX: Record<BrokerEngine, string> = { rabbitmq: "rabbit", emqx: "emqx", redis: "", mongodb: "" };
 
 /** Every derived name of one cluster. */
 export interface ClusterNames {
@@ -70,6 +70,10 @@ export interface ClusterNames {
     erlangCookieSecret: string;
     /** Redis: Secret of the generated password (`requirepass`, `masterauth`, Sentinel auth). */
     passwordSecret: string;
+    /** MongoDB: Secret of the generated keyFile (internal authentication of the replica set members). */
+    keyFileSecret: string;
+    /** MongoDB: the replica set name (`--replSet`). */
+    replicaSet: string;
     /** Redis: the name the Sentinels monitor the master under (`SENTINEL get-master-addr-by-name`). */
     sentinelMaster: string;
     adminSecret: string;
@@ -146,6 +150,8 @@ export function clusterNames(id: ClusterIdentity): ClusterNames {
         erlangCookieSecret: `${name}-erlang-cookie`,
         passwordSecret: `${name}-password`,
         sentinelMaster: name,
+        keyFileSecret: `${name}-keyfile`,
+        replicaSet: name,
         adminSecret: `${name}-admin`,
         definitionsSecret: `${name}-definitions`,
         mqttClientSecret: `${name}-mqtt-client`,

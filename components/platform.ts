@@ -38,6 +38,8 @@ export interface ClusterSummary {
     adminSecret?: pulumi.Output<string>;
     /** Redis: the Secret of the shared password. */
     passwordSecret?: pulumi.Output<string>;
+    /** MongoDB: the Secret of the keyFile. */
+    keyFileSecret?: pulumi.Output<string>;
     /** Redis: the Sentinels (`host:port`) and the master name to ask them for. */
     sentinels?: { endpoints: string[]; masterName: string };
     /** Secret Output. */
@@ -88,7 +90,7 @@ export class BrokerPlatform extends pulumi.ComponentResource {
                 ...(c.managementUrl ? { managementUrl: c.managementUrl } : {}),
                 ...(c.cookieSecretName ? { cookieSecret: c.cookieSecretName } : {}),
                 ...(c.adminSecretName ? { adminSecret: c.adminSecretName } : {}),
-                ...(c.passwordSecretName ? { passwordSecret: c.passwordSecretName } : {}),
+                ...(c.passwordSecretName ? (cluster.engine === "mongodb" ? { keyFileSecret: c.passwordSecretName } : { passwordSecret: c.passwordSecretName }) : {}),
                 ...(c.sentinels ? { sentinels: c.sentinels } : {}),
                 connectionUrl: c.connectionUrl,
                 ...(c.clientConnectionUrl ? { clientConnectionUrl: c.clientConnectionUrl } : {}),

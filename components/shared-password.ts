@@ -5,10 +5,11 @@ import { childOptions, ClusterPartArgs } from "./common";
 import { objectMeta } from "./builders/meta";
 
 /**
- * The password every member of a Redis cluster shares (`requirepass`, `masterauth`, Sentinel
- * auth), the Redis counterpart of the Erlang cookie: generated once, stored in a Secret, written
- * nowhere else; only an explicit `password.generation` bump regenerates it. An existing Secret
- * (a Helm release's) is referenced instead, never managed.
+ * The secret every member shares where there is no Erlang cookie: Redis' password
+ * (`requirepass`, `masterauth`, Sentinel auth; 48 letters and digits) or MongoDB's keyFile (756
+ * characters of the base64 alphabet, within mongod's 6–1024). Generated once, stored in a
+ * Secret, written nowhere else; only an explicit `generation` bump regenerates it. An existing
+ * Secret (a Helm release's) is referenced instead, never managed.
  */
 export class SharedPassword extends pulumi.ComponentResource {
     readonly secretName: pulumi.Output<string>;
@@ -20,13 +21,18 @@ export class SharedPassword extends pulumi.ComponentResource {
         const { model } = args;
         const ref = model.secrets.password;
         if (!ref) throw new Error(`cluster ${model.cluster.name}: the ${model.cluster.engine} profile shares no password`);
-        if (model.cluster.password?.existingSecret) {
+        const keyFile = model.profile.sharedSecret === "keyfile";
+        const settings = keyFile ? model.cluster.keyFile : model.cluster.password;
+        if (settings?.existingSecret) {
             this.secretName = pulumi.output(ref.name);
         } else {
+            const keepers = { generation: String(settings?.generation ?? 0) };
             const value = new random.RandomPassword(
                 `${name}-value`,
-                // Letters and digits only: the value goes into config files and URLs unquoted.
-                { length: 48, special: false, keepers: { generation: String(model.cluster.password?.generation ?? 0) } },
+                keyFile
+                    ? { length: 756, special: true, overrideSpecial: "+/", upper: true, lower: true, numeric: true, keepers }
+                    : // Letters and digits only: the value goes into config files and URLs unquoted.
+                      { length: 48, special: false, keepers },
                 { parent: this },
             );
             const secret = new k8s.core.v1.Secret(

@@ -20,7 +20,10 @@ export interface BrokerPort {
 export interface SecretRefs {
     /** Secret and key holding the Erlang cookie. */
     cookie: { name: string; key: string };
-    /** Redis: Secret and key holding the shared password (`requirepass`, `masterauth`, Sentinel auth). */
+    /**
+     * The shared secret of engines without an Erlang cookie: Redis' password (`requirepass`,
+     * `masterauth`, Sentinel auth), MongoDB's keyFile. Secret and key.
+     */
     password?: { name: string; key: string };
     /** Secret holding the admin username/password (keys `username`, `password`). */
     admin: { name: string };
@@ -56,7 +59,7 @@ export interface EngineProfile {
      * The secret every member shares, which the platform generates: the Erlang cookie (RabbitMQ,
      * EMQX) or the Redis password. Exactly one of the two components is created.
      */
-    sharedSecret: "erlang-cookie" | "password";
+    sharedSecret: "erlang-cookie" | "password" | "keyfile";
     /** Whether the engine has an administrator login of its own (RabbitMQ's user, EMQX's dashboard). */
     adminUser: boolean;
     /** Container command, when the image's default entrypoint is not what runs. */

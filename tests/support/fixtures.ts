@@ -39,3 +39,7 @@ export function literalEnv(sts: Record<string, any>): Record<string, string> {
 export function redis(overrides: Record<string, unknown> = {}): any {
     return { name: "cache", engine: "redis", version: "7.2.5", replicas: 3, ...overrides };
 }
+
+export function mongodb(overrides: Record<string, unknown> = {}): any {
+    return { name: "docs", engine: "mongodb", version: "7.0.14", replicas: 3, ...overrides };
+}
