@@ -84,8 +84,7 @@ export class BrokerCluster extends pulumi.ComponentResource {
         const rbac = new PeerDiscoveryRbac(`${name}-rbac`, part, { parent: this });
         const storage = new BrokerStorage(`${name}-data`, { ...part, retention }, { parent: this });
 
-        const podInputs: pulumi.Resource[] = [rbac, storage];
-        for (const input of [cookie, password, admin]) if (input) podInputs.push(input);
+        const podInputs = [cookie, password, admin, rbac, storage].filter((r): r is NonNullable<typeof r> => r !== undefined) as pulumi.Resource[];
         const client = hasClientUser(model) ? new MqttClientCredentials(`${name}-mqtt-client`, part, { parent: this }) : undefined;
         if (client) podInputs.push(client);
         if (Object.keys(profile.configFiles).length > 0) {
