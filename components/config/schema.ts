@@ -470,6 +470,9 @@ function dataStoreChecks(c: z.output<typeof clusterFields>, issue: Issue): void 
     if (c.tls) notHere("tls", `TLS for ${label} is not supported by this package yet; keep the cluster on a private network (networkPolicy)`, "{...}");
     if (c.erlangCookie.existingSecret || c.erlangCookie.generation !== 0) notHere("erlangCookie", `${sharedSecretHint(c.engine)}, not an Erlang cookie`, "{...}");
     if (c.engine === "redis" && c.adminCredentials.generation !== 0) notHere("adminCredentials", "Redis has no admin user; bump password.generation to rotate the password", c.adminCredentials);
+    if (c.engine === "mongodb" && c.adminCredentials.generation !== 0) {
+        notHere("adminCredentials", "the root user is created once, when the replica set is initiated, and a new generation would not reach it; change its password with db.changeUserPassword on the primary instead", c.adminCredentials);
+    }
     if (c.engine === "mongodb" && Object.keys(c.extraConfig).length > 0) notHere("extraConfig", "mongod settings are not configurable through this package yet", Object.keys(c.extraConfig));
 }
 

@@ -73,6 +73,7 @@ describe("mongodb (replica set)", () => {
         expect(problems(cfg({ password: { generation: 1 } }))).to.match(/password applies to Redis only; MongoDB members share the keyFile/);
         expect(problems(cfg({ extraConfig: { "net.maxIncomingConnections": 100 } }))).to.match(/extraConfig does not apply to MongoDB/);
         expect(problems(baseConfig({ clusters: [rabbit({ keyFile: { generation: 1 } })] }))).to.match(/keyFile applies to MongoDB only/);
+        expect(problems(cfg({ adminCredentials: { generation: 1 } }))).to.match(/adminCredentials does not apply to MongoDB: the root user is created once/);
         expect(problems(cfg({}))).to.equal("");
     });
 });
