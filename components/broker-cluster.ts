@@ -19,6 +19,7 @@ import { ErlangCookie } from "./erlang-cookie";
 import { ClusterModel, hasClientUser } from "./model";
 import { MqttClientCredentials } from "./mqtt-client-credentials";
 import { PeerDiscoveryRbac } from "./peer-discovery-rbac";
+import { SharedPassword } from "./shared-password";
 
 export interface BrokerClusterArgs {
     /** The resolved cluster (see `resolveCluster`). */
@@ -40,10 +41,16 @@ export class BrokerCluster extends pulumi.ComponentResource {
     readonly clientHost: string;
     /** Erlang node names, by ordinal. */
     readonly nodeNames: string[];
-    /** URL of the management UI / dashboard through the client Service. */
-    readonly managementUrl: string;
-    readonly cookieSecretName: pulumi.Output<string>;
-    readonly adminSecretName: pulumi.Output<string>;
+    /** URL of the management UI / dashboard through the client Service; none for Redis. */
+    readonly managementUrl?: string;
+    /** RabbitMQ, EMQX: the Secret of the Erlang cookie. */
+    readonly cookieSecretName?: pulumi.Output<string>;
+    /** RabbitMQ, EMQX: the Secret of the admin login. */
+    readonly adminSecretName?: pulumi.Output<string>;
+    /** Redis: the Secret of the shared password; MongoDB: the Secret of the keyFile. */
+    readonly passwordSecretName?: pulumi.Output<string>;
+    /** Redis: `host:port` of every Sentinel (the pods' hostnames), and the master name they monitor. */
+    readonly sentinels?: { endpoints: string[]; masterName: string };
     /**
      * A URL that connects; a secret Output. RabbitMQ: AMQP(S) with the admin credentials. EMQX: the
      * same as `clientConnectionUrl` (the dashboard admin is no MQTT user once an authenticator exists).
@@ -67,18 +74,23 @@ export class BrokerCluster extends pulumi.ComponentResource {
         const { names, profile, cluster } = model;
         const part = { model, provider: args.provider, dependsOn: args.dependsOn };
 
-        const cookie = new ErlangCookie(`${name}-erlang-cookie`, part, { parent: this });
-        const admin = new AdminCredentials(`${name}-admin`, part, { parent: this });
+        // The secret the members share: the Erlang cookie, or (Redis) the password.
+        const cookie = profile.sharedSecret === "erlang-cookie" ? new ErlangCookie(`${name}-erlang-cookie`, part, { parent: this }) : undefined;
+        const password =
+            profile.sharedSecret === "password" ? new SharedPassword(`${name}-password`, part, { parent: this })
+            : profile.sharedSecret === "keyfile" ? new SharedPassword(`${name}-keyfile`, part, { parent: this })
+            : undefined;
+        const admin = profile.adminUser ? new AdminCredentials(`${name}-admin`, part, { parent: this }) : undefined;
         const rbac = new PeerDiscoveryRbac(`${name}-rbac`, part, { parent: this });
         const storage = new BrokerStorage(`${name}-data`, { ...part, retention }, { parent: this });
 
-        const podInputs: pulumi.Resource[] = [cookie, admin, rbac, storage];
+        const podInputs = [cookie, password, admin, rbac, storage].filter((r): r is NonNullable<typeof r> => r !== undefined) as pulumi.Resource[];
         const client = hasClientUser(model) ? new MqttClientCredentials(`${name}-mqtt-client`, part, { parent: this }) : undefined;
         if (client) podInputs.push(client);
         if (Object.keys(profile.configFiles).length > 0) {
             podInputs.push(new k8s.core.v1.ConfigMap(`${name}-config`, configMapArgs(model), childOptions(this, args)));
         }
-        if (cluster.engine === "rabbitmq") {
+        if (cluster.engine === "rabbitmq" && admin) {
             const definitions = cluster.definitions ?? DEFAULT_DEFINITIONS;
             const salt = new random.RandomBytes(`${name}-password-salt`, { length: 4 }, { parent: this });
             const json = pulumi
@@ -126,11 +138,11 @@ export class BrokerCluster extends pulumi.ComponentResource {
         const port = (portName: string) => portNamed(profile, portName).port;
         this.clientHost = names.clientServiceHost;
         this.nodeNames = Array.from({ length: cluster.replicas }, (_, i) => names.nodeName(i));
-        this.managementUrl = cluster.ingress
-            ? `${cluster.ingress.tlsSecretName ? "https" : "http"}://${cluster.ingress.host}/`
-            : `${profile.managementScheme}://${names.clientServiceHost}:${port(profile.managementPort)}/`;
-        this.cookieSecretName = cookie.secretName;
-        this.adminSecretName = admin.secretName;
+        if (cluster.ingress) this.managementUrl = `${cluster.ingress.tlsSecretName ? "https" : "http"}://${cluster.ingress.host}/`;
+        else if (profile.managementPort) this.managementUrl = `${profile.managementScheme}://${names.clientServiceHost}:${port(profile.managementPort)}/`;
+        this.cookieSecretName = cookie?.secretName;
+        this.adminSecretName = admin?.secretName;
+        this.passwordSecretName = password?.secretName;
         const { scheme, portName, path } = profile.connection;
         const url = (credentials?: [pulumi.Output<string>, pulumi.Output<string>]) =>
             pulumi.secret(
@@ -138,19 +150,35 @@ export class BrokerCluster extends pulumi.ComponentResource {
                     ? pulumi.all(credentials).apply(([u, p]) => `${scheme}://${encodeURIComponent(u)}:${encodeURIComponent(p)}@${names.clientServiceHost}:${port(portName)}${path}`)
                     : pulumi.output(`${scheme}://${names.clientServiceHost}:${port(portName)}${path}`),
             );
-        if (cluster.engine === "emqx") {
+        if (cluster.engine === "redis") {
+            // Sentinel discovery in the URL form Lettuce and others read:
+            // redis-sentinel://:<password>@<sentinel>,<sentinel>/0#<master>.
+            const endpoints = this.nodeNames.map((host) => `${host}:${port(portName)}`);
+            this.sentinels = { endpoints, masterName: names.sentinelMaster };
+            const tail = `${endpoints.join(",")}/0#${names.sentinelMaster}`;
+            this.connectionUrl = pulumi.secret(password?.password ? password.password.apply((p) => `${scheme}://:${encodeURIComponent(p)}@${tail}`) : pulumi.output(`${scheme}://${tail}`));
+        } else if (cluster.engine === "mongodb") {
+            // Every member by its pod hostname, so a driver finds the primary after any election.
+            const seeds = this.nodeNames.map((host) => `${host}:${port(portName)}`).join(",");
+            const query = `?replicaSet=${names.replicaSet}&authSource=admin`;
+            this.connectionUrl = pulumi.secret(
+                admin ? pulumi.all([admin.username, admin.password]).apply(([u, p]) => `${scheme}://${encodeURIComponent(u)}:${encodeURIComponent(p)}@${seeds}/${query}`) : pulumi.output(`${scheme}://${seeds}/${query}`),
+            );
+        } else if (cluster.engine === "emqx") {
             this.clientConnectionUrl = url(client ? [client.username, client.password] : undefined);
             this.clientSecretName = client?.secretName;
             this.connectionUrl = this.clientConnectionUrl;
         } else {
-            this.connectionUrl = url([admin.username, admin.password]);
+            this.connectionUrl = url(admin ? [admin.username, admin.password] : undefined);
         }
         this.registerOutputs({
             clientHost: this.clientHost,
             nodeNames: this.nodeNames,
-            managementUrl: this.managementUrl,
-            cookieSecretName: this.cookieSecretName,
-            adminSecretName: this.adminSecretName,
+            ...(this.managementUrl ? { managementUrl: this.managementUrl } : {}),
+            ...(this.cookieSecretName ? { cookieSecretName: this.cookieSecretName } : {}),
+            ...(this.adminSecretName ? { adminSecretName: this.adminSecretName } : {}),
+            ...(this.passwordSecretName ? { passwordSecretName: this.passwordSecretName } : {}),
+            ...(this.sentinels ? { sentinels: this.sentinels } : {}),
             connectionUrl: this.connectionUrl,
             ...(this.clientConnectionUrl ? { clientConnectionUrl: this.clientConnectionUrl } : {}),
             ...(this.clientSecretName ? { clientSecretName: this.clientSecretName } : {}),

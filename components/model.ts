@@ -2,6 +2,8 @@ import { ClientAuthSettings, ClusterSettings, PlatformSettings, resolveClientAut
 import { emqxProfile } from "./engines/emqx";
 import { EngineProfile, SecretRefs } from "./engines/profile";
 import { rabbitmqProfile } from "./engines/rabbitmq";
+import { PASSWORD_KEY, redisProfile } from "./engines/redis";
+import { KEYFILE_KEY, mongodbProfile } from "./engines/mongodb";
 import { usesApiDiscovery } from "./engines/versions";
 import { clusterNames, ClusterNames, revisioned } from "./naming";
 import { PreviousCluster } from "./day2/previous";
@@ -42,16 +44,27 @@ export function hasClientUser(model: Pick<ClusterModel, "clientAuth">): boolean 
     return model.clientAuth !== undefined && !model.clientAuth.allowAnonymous;
 }
 
+/** The engine's profile: the one place that picks an engine's implementation. */
+function engineProfile(platform: PlatformSettings, cluster: ClusterSettings, names: ClusterNames): EngineProfile {
+    switch (cluster.engine) {
+        case "rabbitmq":
+            return rabbitmqProfile(cluster, names, platform.clusterDomain);
+        case "emqx":
+            return emqxProfile(cluster, names, platform.namespace, platform.clusterDomain);
+        case "redis":
+            return redisProfile(cluster, names);
+        case "mongodb":
+            return mongodbProfile(cluster, names);
+    }
+}
+
 /**
  * @param previous what this stack's last update recorded about the cluster, if it ran before.
  */
 export function resolveCluster(platform: PlatformSettings, cluster: ClusterSettings, previous?: PreviousCluster): ClusterModel {
     const names = clusterNames({ namespace: platform.namespace, name: cluster.name, engine: cluster.engine, clusterDomain: platform.clusterDomain });
     const clientAuth = resolveClientAuth(cluster);
-    const profile =
-        cluster.engine === "rabbitmq"
-            ? rabbitmqProfile(cluster, names, platform.clusterDomain)
-            : emqxProfile(cluster, names, platform.namespace, platform.clusterDomain);
+    const profile = engineProfile(platform, cluster, names);
     const staticVolumes = platform.storage.mode !== "storageClass";
     const volumeSize = cluster.volumeSize ?? platform.storage.size;
     return {
@@ -65,6 +78,8 @@ export function resolveCluster(platform: PlatformSettings, cluster: ClusterSetti
         needsApiAccess: usesApiDiscovery(cluster.engine, cluster.version, cluster.discovery),
         secrets: {
             cookie: cluster.erlangCookie.existingSecret ?? { name: names.erlangCookieSecret, key: COOKIE_KEY },
+            ...(profile.sharedSecret === "password" ? { password: cluster.password?.existingSecret ?? { name: names.passwordSecret, key: PASSWORD_KEY } } : {}),
+            ...(profile.sharedSecret === "keyfile" ? { password: cluster.keyFile?.existingSecret ?? { name: names.keyFileSecret, key: KEYFILE_KEY } } : {}),
             admin: { name: names.adminSecret },
             config: { name: revisioned(names.configMap, profile.configFiles) },
             // The definitions hold the admin user's password hash: their name derives from the

@@ -9,7 +9,7 @@
 import { createHash } from "crypto";
 
 /** Broker engines this package knows how to cluster. */
-export type BrokerEngine = "rabbitmq" | "emqx";
+export type BrokerEngine = "rabbitmq" | "emqx" | "redis" | "mongodb";
 
 /** The fields that identify a broker cluster; everything else in this module derives from them. */
 export interface ClusterIdentity {
@@ -54,8 +54,11 @@ export const RECORD_ANNOTATION = "broker-platform/deployment";
 /** Characters of a content hash appended to the names of objects that are replaced on change. */
 const REVISION_LENGTH = 10;
 
-/** Erlang node-name prefix per engine (the part before `@`). */
-const NODE_PREFIX: Record<BrokerEngine, string> = { rabbitmq: "rabbit", emqx: "emqx" };
+/**
+ * Erlang node-name prefix per engine (the part before `@`); none for Redis and MongoDB, whose
+ * members go by their pod hostnames (`replica-announce-ip`, replica-set member hosts).
+ */
+const NODE_PREFIX: Record<BrokerEngine, string> = { rabbitmq: "rabbit", emqx: "emqx", redis: "", mongodb: "" };
 
 /** Every derived name of one cluster. */
 export interface ClusterNames {
@@ -65,6 +68,14 @@ export interface ClusterNames {
     /** Prefix of the broker configuration ConfigMap; see `revisioned`. */
     configMap: string;
     erlangCookieSecret: string;
+    /** Redis: Secret of the generated password (`requirepass`, `masterauth`, Sentinel auth). */
+    passwordSecret: string;
+    /** MongoDB: Secret of the generated keyFile (internal authentication of the replica set members). */
+    keyFileSecret: string;
+    /** MongoDB: the replica set name (`--replSet`). */
+    replicaSet: string;
+    /** Redis: the name the Sentinels monitor the master under (`SENTINEL get-master-addr-by-name`). */
+    sentinelMaster: string;
     adminSecret: string;
     /** Prefix of the RabbitMQ definitions Secret; see `revisioned`. */
     definitionsSecret: string;
@@ -111,7 +122,10 @@ export interface ClusterNames {
     podName(ordinal: number): string;
     /** Fully qualified pod hostname: `<pod>.<headlessDomain>`. */
     podHost(ordinal: number): string;
-    /** Erlang node name of the pod with this ordinal, e.g. `rabbit@rmq-0.rmq-headless.ns.svc.cluster.local`. */
+    /**
+     * Erlang node name of the pod with this ordinal, e.g. `rabbit@rmq-0.rmq-headless.ns.svc.cluster.local`;
+     * for Redis the pod hostname itself, which every member announces.
+     */
     nodeName(ordinal: number): string;
     /** Name of the PVC the StatefulSet controller creates for this ordinal. */
     dataClaim(ordinal: number): string;
@@ -134,6 +148,10 @@ export function clusterNames(id: ClusterIdentity): ClusterNames {
         clientService: name,
         configMap: `${name}-config`,
         erlangCookieSecret: `${name}-erlang-cookie`,
+        passwordSecret: `${name}-password`,
+        sentinelMaster: name,
+        keyFileSecret: `${name}-keyfile`,
+        replicaSet: name,
         adminSecret: `${name}-admin`,
         definitionsSecret: `${name}-definitions`,
         mqttClientSecret: `${name}-mqtt-client`,
@@ -170,7 +188,7 @@ export function clusterNames(id: ClusterIdentity): ClusterNames {
         },
         podName,
         podHost,
-        nodeName: (ordinal: number) => `${nodePrefix}@${podHost(ordinal)}`,
+        nodeName: (ordinal: number) => (nodePrefix ? `${nodePrefix}@${podHost(ordinal)}` : podHost(ordinal)),
         dataClaim: (ordinal: number) => `${DATA_VOLUME}-${podName(ordinal)}`,
         dataVolume: (ordinal: number) => `${namespace}-${name}-${DATA_VOLUME}-${ordinal}`,
     };
@@ -191,7 +209,12 @@ export function revisioned(prefix: string, content: unknown): string {
  * resolves `$(VAR)` only for variables defined earlier in the same container's env list.
  */
 export function nodeNameTemplate(names: ClusterNames): string {
-    return `${names.nodePrefix}@$(POD_NAME).${names.headlessDomain}`;
+    return names.nodePrefix ? `${names.nodePrefix}@${podHostTemplate(names)}` : podHostTemplate(names);
+}
+
+/** The pod's own fully qualified hostname as a pod sees it, with `$(POD_NAME)` for the kubelet to expand. */
+export function podHostTemplate(names: ClusterNames): string {
+    return `$(POD_NAME).${names.headlessDomain}`;
 }
 
 /**

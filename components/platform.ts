@@ -30,9 +30,18 @@ export interface ClusterSummary {
     volumeSize: string;
     clientHost: string;
     nodeNames: string[];
-    managementUrl: string;
-    cookieSecret: pulumi.Output<string>;
-    adminSecret: pulumi.Output<string>;
+    /** RabbitMQ, EMQX. */
+    managementUrl?: string;
+    /** RabbitMQ, EMQX. */
+    cookieSecret?: pulumi.Output<string>;
+    /** RabbitMQ, EMQX. */
+    adminSecret?: pulumi.Output<string>;
+    /** Redis: the Secret of the shared password. */
+    passwordSecret?: pulumi.Output<string>;
+    /** MongoDB: the Secret of the keyFile. */
+    keyFileSecret?: pulumi.Output<string>;
+    /** Redis: the Sentinels (`host:port`) and the master name to ask them for. */
+    sentinels?: { endpoints: string[]; masterName: string };
     /** Secret Output. */
     connectionUrl: pulumi.Output<string>;
     /** EMQX only; secret Output. */
@@ -78,9 +87,11 @@ export class BrokerPlatform extends pulumi.ComponentResource {
                 volumeSize: c.model.volumeSize,
                 clientHost: c.clientHost,
                 nodeNames: c.nodeNames,
-                managementUrl: c.managementUrl,
-                cookieSecret: c.cookieSecretName,
-                adminSecret: c.adminSecretName,
+                ...(c.managementUrl ? { managementUrl: c.managementUrl } : {}),
+                ...(c.cookieSecretName ? { cookieSecret: c.cookieSecretName } : {}),
+                ...(c.adminSecretName ? { adminSecret: c.adminSecretName } : {}),
+                ...(c.passwordSecretName ? (cluster.engine === "mongodb" ? { keyFileSecret: c.passwordSecretName } : { passwordSecret: c.passwordSecretName }) : {}),
+                ...(c.sentinels ? { sentinels: c.sentinels } : {}),
                 connectionUrl: c.connectionUrl,
                 ...(c.clientConnectionUrl ? { clientConnectionUrl: c.clientConnectionUrl } : {}),
                 ...(c.clientSecretName ? { clientSecret: c.clientSecretName } : {}),

@@ -5,7 +5,8 @@ import { objectMeta } from "./meta";
 /** Ingress for the management UI / dashboard, when the cluster asks for one. */
 export function managementIngressArgs(model: ClusterModel): k8s.networking.v1.IngressArgs | undefined {
     const ingress = model.cluster.ingress;
-    if (!ingress) return undefined;
+    const port = model.profile.managementPort;
+    if (!ingress || !port) return undefined;
     return {
         metadata: objectMeta(model, model.names.ingress),
         spec: {
@@ -18,7 +19,7 @@ export function managementIngressArgs(model: ClusterModel): k8s.networking.v1.In
                             {
                                 path: "/",
                                 pathType: "Prefix",
-                                backend: { service: { name: model.names.clientService, port: { name: model.profile.managementPort } } },
+                                backend: { service: { name: model.names.clientService, port: { name: port } } },
                             },
                         ],
                     },

@@ -16,8 +16,8 @@ function clientPortPeers(model: ClusterModel, port: BrokerPort): PeerSettings[] 
     const np = model.cluster.networkPolicy;
     const { profile } = model;
     const roles: Array<PeerSettings[] | undefined> = [];
-    if (port.name === profile.managementPort) roles.push(np?.managementPeers);
-    if (port.name === profile.metrics.portName) roles.push(np?.metricsPeers);
+    if (profile.managementPort !== undefined && port.name === profile.managementPort) roles.push(np?.managementPeers);
+    if (profile.metrics && port.name === profile.metrics.portName) roles.push(np?.metricsPeers);
     if (roles.length === 0) roles.push(np?.clientPeers);
     if (roles.some((r) => r === undefined)) return undefined;
     return roles.flatMap((r) => r ?? []);
@@ -38,11 +38,15 @@ export function networkPolicyArgs(model: ClusterModel): k8s.networking.v1.Networ
     if (!model.cluster.networkPolicy?.enabled) return undefined;
     const { names, profile } = model;
     const ownPods: Peer = { podSelector: { matchLabels: names.selectorLabels } };
-    const ingress: Rule[] = [{ from: [ownPods], ports: tcp(profile.ports.filter((p) => p.audience === "peer")) }];
-    // One rule per distinct peer set, in the profile's port order.
-    const groups = new Map<string, { peers?: PeerSettings[]; ports: BrokerPort[] }>();
-    for (const port of profile.ports.filter((p) => p.audience === "client")) {
-        const peers = clientPortPeers(model, port);
+    // A rule without ports admits every port: the peer-only rule exists only when there are peer-only ports.
+    const peerOnly = profile.ports.filter((p) => p.audience === "peer");
+    const ingress: Rule[] = peerOnly.length > 0 ? [{ from: [ownPods], ports: tcp(peerOnly) }] : [];
+    // One rule per distinct peer set, in the profile's port order. Ports members use as well as
+    // clients (Redis, Sentinel) admit the cluster's own pods besides the client peers.
+    const groups = new Map<string, { peers?: Peer[]; ports: BrokerPort[] }>();
+    for (const port of profile.ports.filter((p) => p.audience !== "peer")) {
+        const listed: Peer[] | undefined = clientPortPeers(model, port);
+        const peers = listed && port.audience === "both" ? [ownPods, ...listed] : listed;
         const key = JSON.stringify(peers ?? null);
         const group = groups.get(key) ?? { peers, ports: [] };
         group.ports.push(port);

@@ -14,7 +14,7 @@ export const SCRAPE_CA_KEY = "ca.crt";
  * `certificateDnsNames`) and the CA in the cluster's own TLS Secret, never `insecureSkipVerify`.
  */
 function httpsScrape(model: ClusterModel) {
-    if (model.profile.metrics.scheme !== "https") return {};
+    if (model.profile.metrics?.scheme !== "https") return {};
     const secret = model.secrets.tls;
     if (!secret) throw new Error(`cluster ${model.cluster.name}: an HTTPS metrics endpoint needs the cluster's TLS Secret`);
     return { scheme: "https", tlsConfig: { serverName: model.names.clientServiceHost, ca: { secret: { name: secret.name, key: SCRAPE_CA_KEY } } } };
@@ -28,10 +28,11 @@ function httpsScrape(model: ClusterModel) {
  */
 export function serviceMonitorArgs(model: ClusterModel): k8s.apiextensions.CustomResourceArgs | undefined {
     const sm = model.cluster.serviceMonitor;
-    if (!sm?.enabled) return undefined;
     const { names, profile } = model;
-    const paths = [profile.metrics.path];
-    if (profile.metrics.perObjectPath && (sm.perObjectMetrics ?? true)) paths.push(profile.metrics.perObjectPath);
+    const metrics = profile.metrics;
+    if (!sm?.enabled || !metrics) return undefined;
+    const paths = [metrics.path];
+    if (metrics.perObjectPath && (sm.perObjectMetrics ?? true)) paths.push(metrics.perObjectPath);
     const keepPath = paths.length > 1 ? { relabelings: [{ sourceLabels: ["__metrics_path__"], targetLabel: "metrics_path" }] } : {};
     const meta = objectMeta(model, names.serviceMonitor);
     return {
@@ -41,7 +42,7 @@ export function serviceMonitorArgs(model: ClusterModel): k8s.apiextensions.Custo
         spec: {
             selector: { matchLabels: names.selectorLabels },
             namespaceSelector: { matchNames: [model.namespace] },
-            endpoints: paths.map((path) => ({ port: profile.metrics.portName, path, interval: sm.interval, ...httpsScrape(model), ...keepPath })),
+            endpoints: paths.map((path) => ({ port: metrics.portName, path, interval: sm.interval, ...httpsScrape(model), ...keepPath })),
         },
     };
 }

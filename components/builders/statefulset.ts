@@ -33,7 +33,10 @@ export function podAntiAffinity(model: ClusterModel): k8s.types.input.core.v1.Po
 
 export function statefulSetArgs(model: ClusterModel): k8s.apps.v1.StatefulSetArgs {
     const { names, profile, cluster, namespace } = model;
-    const { volumes, mounts, initContainers } = profile.volumes(names, model.secrets);
+    const { volumes, mounts, initContainers, sidecars = [] } = profile.volumes(names, model.secrets);
+    // A port a sidecar declares is that container's (port names are unique within a pod).
+    const sidecarPorts = new Set(sidecars.flatMap((c) => (c.ports as Array<{ name?: string }> | undefined) ?? []).map((p) => p.name));
+    const metrics = profile.metrics;
     const permissions = volumePermissionsInitContainer(model, profile.image);
     const podLabels = { ...names.commonLabels, [LABEL_VERSION]: cluster.version };
     return {
@@ -52,10 +55,14 @@ export function statefulSetArgs(model: ClusterModel): k8s.apps.v1.StatefulSetArg
                     labels: podLabels,
                     annotations: {
                         [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(model),
-                        "prometheus.io/scrape": "true",
-                        "prometheus.io/port": String(portNamed(profile, profile.metrics.portName).port),
-                        "prometheus.io/path": profile.metrics.path,
-                        ...(profile.metrics.scheme === "https" ? { "prometheus.io/scheme": "https" } : {}),
+                        ...(metrics
+                            ? {
+                                  "prometheus.io/scrape": "true",
+                                  "prometheus.io/port": String(portNamed(profile, metrics.portName).port),
+                                  "prometheus.io/path": metrics.path,
+                                  ...(metrics.scheme === "https" ? { "prometheus.io/scheme": "https" } : {}),
+                              }
+                            : {}),
                     },
                 },
                 spec: {
@@ -77,8 +84,9 @@ export function statefulSetArgs(model: ClusterModel): k8s.apps.v1.StatefulSetArg
                             name: cluster.engine,
                             image: profile.image,
                             imagePullPolicy: "IfNotPresent",
+                            ...(profile.command ? { command: profile.command } : {}),
                             env: profile.env(names, model.secrets),
-                            ports: profile.ports.map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
+                            ports: profile.ports.filter((p) => !sidecarPorts.has(p.name)).map((p) => ({ name: p.name, containerPort: p.port, protocol: "TCP" })),
                             readinessProbe: profile.readinessProbe,
                             lifecycle: {
                                 ...(profile.postStart ? { postStart: { exec: { command: profile.postStart } } } : {}),
@@ -91,6 +99,7 @@ export function statefulSetArgs(model: ClusterModel): k8s.apps.v1.StatefulSetArg
                             securityContext: restrictedContainerSecurity(profile.uid),
                             volumeMounts: [{ name: DATA_VOLUME, mountPath: profile.dataMountPath }, ...mounts],
                         },
+                        ...sidecars,
                     ],
                     volumes,
                 },

@@ -247,7 +247,7 @@ const clientAuthSchema = z.strictObject({
 export type ClientAuthSettings = z.output<typeof clientAuthSchema>;
 
 /** The cluster's client authentication with defaults applied; `undefined` for RabbitMQ. */
-export function resolveClientAuth(c: { engine: "rabbitmq" | "emqx"; clientAuth?: ClientAuthSettings }): ClientAuthSettings | undefined {
+export function resolveClientAuth(c: { engine: "rabbitmq" | "emqx" | "redis" | "mongodb"; clientAuth?: ClientAuthSettings }): ClientAuthSettings | undefined {
     return c.engine === "emqx" ? (c.clientAuth ?? { allowAnonymous: false, generation: 0 }) : undefined;
 }
 
@@ -257,6 +257,11 @@ function overridesManagedAuthenticator(key: string): boolean {
 }
 
 function clientAuthChecks(c: z.output<typeof clusterFields>, issue: Issue): void {
+    if (c.engine === "redis" || c.engine === "mongodb") {
+        const how = c.engine === "redis" ? "Redis clients use the generated password (see password)" : "MongoDB clients use the generated root user (see adminCredentials)";
+        if (c.clientAuth !== undefined) issue(["clientAuth"], `clientAuth applies to EMQX only; ${how}`, c.clientAuth);
+        return;
+    }
     if (c.engine === "rabbitmq") {
         if (c.clientAuth !== undefined) {
             issue(["clientAuth"], "clientAuth applies to EMQX only; RabbitMQ has no anonymous access (its guest user may only connect from localhost) and its clients use the admin credentials or users from definitions", c.clientAuth);
@@ -279,7 +284,7 @@ function clientAuthChecks(c: z.output<typeof clusterFields>, issue: Issue): void
 const clusterFields = z.strictObject({
     /** Cluster name: the StatefulSet, the Services and every derived name start with it. */
     name: dnsLabel("name"),
-    engine: z.enum(["rabbitmq", "emqx"], { error: "engine must be rabbitmq or emqx" }),
+    engine: z.enum(["rabbitmq", "emqx", "redis", "mongodb"], { error: "engine must be rabbitmq, emqx, redis or mongodb" }),
     /** Exact broker version, e.g. "4.1.4" or "5.8.6"; the image tag is derived from it. */
     version: z.string({ error: "version must be a string such as \"4.1.4\"" }).regex(VERSION, {
         error: "version must be an exact version such as \"4.1.4\" (no 'latest', no ranges)",
@@ -329,6 +334,20 @@ const clusterFields = z.strictObject({
     erlangCookie: z
         .strictObject({ existingSecret: secretRef.optional(), generation: z.int().min(0, { error: "generation must be a whole number >= 0" }).default(0) })
         .default({ generation: 0 }),
+    /**
+     * Redis only: the password every data node and Sentinel shares (`requirepass`, `masterauth`,
+     * Sentinel auth). Adopt an existing Secret, or bump `generation` to rotate the generated one.
+     */
+    password: z
+        .strictObject({ existingSecret: secretRef.optional(), generation: z.int().min(0, { error: "generation must be a whole number >= 0" }).default(0) })
+        .optional(),
+    /**
+     * MongoDB only: the keyFile the replica set members authenticate each other with. Adopt an
+     * existing Secret, or bump `generation` to rotate the generated one (every member at once).
+     */
+    keyFile: z
+        .strictObject({ existingSecret: secretRef.optional(), generation: z.int().min(0, { error: "generation must be a whole number >= 0" }).default(0) })
+        .optional(),
     /** EMQX only: MQTT client authentication (see `clientAuthSchema`); resolved by `resolveClientAuth`. */
     clientAuth: clientAuthSchema.optional(),
     /** Bump `generation` to generate new admin credentials on purpose (see Day-2 operations). */
@@ -390,6 +409,9 @@ function clusterChecks(c: z.output<typeof clusterFields>, ctx: z.RefinementCtx<u
     if (c.engine === "rabbitmq" && c.discovery !== undefined) {
         issue(["discovery"], "discovery applies to EMQX only; RabbitMQ always uses its Kubernetes peer discovery plugin", c.discovery);
     }
+    if (c.engine === "redis" || c.engine === "mongodb") dataStoreChecks(c, issue);
+    if (c.engine !== "redis" && c.password !== undefined) issue(["password"], `password applies to Redis only; ${sharedSecretHint(c.engine)}`, "{...}");
+    if (c.engine !== "mongodb" && c.keyFile !== undefined) issue(["keyFile"], `keyFile applies to MongoDB only; ${sharedSecretHint(c.engine)}`, "{...}");
     if (c.engine === "emqx") {
         if (c.plugins.length > 0) issue(["plugins"], "plugins applies to RabbitMQ only", c.plugins);
         if (c.definitions) issue(["definitions"], "definitions applies to RabbitMQ only", "{...}");
@@ -410,12 +432,68 @@ function clusterChecks(c: z.output<typeof clusterFields>, ctx: z.RefinementCtx<u
     }
 }
 
+/** redis.conf directives this package writes itself (or that would hand out the server). */
+const REDIS_OWNED: Record<string, string> = {
+    port: "the data node listens on 6379, which the Services and Sentinels use",
+    bind: "set by the start script",
+    dir: "the per-ordinal data volume",
+    requirepass: "the generated password, from its Secret",
+    masterauth: "the generated password, from its Secret",
+    replicaof: "the start script asks the Sentinels for the master",
+    slaveof: "the start script asks the Sentinels for the master",
+    "replica-announce-ip": "the pod hostname from the naming module",
+    "slave-announce-ip": "the pod hostname from the naming module",
+    appendonly: "persistence is on",
+    include: "configuration comes from this stack only",
+    "rename-command": "Sentinel needs CONFIG, REPLICAOF and INFO under their own names",
+    "protected-mode": "set by this package",
+    user: "ACL users are not managed here",
+    aclfile: "ACL users are not managed here",
+};
+
+/** Where an engine's shared secret is configured. */
+function sharedSecretHint(engine: string): string {
+    if (engine === "redis") return "Redis members share the password (see password)";
+    if (engine === "mongodb") return "MongoDB members share the keyFile (see keyFile)";
+    return `${engine} members share the Erlang cookie (see erlangCookie)`;
+}
+
+/** Redis and MongoDB: the keys that belong to the Erlang brokers, or to features not offered for them. */
+function dataStoreChecks(c: z.output<typeof clusterFields>, issue: Issue): void {
+    const label = c.engine === "redis" ? "Redis" : "MongoDB";
+    const notHere = (key: string, why: string, input: unknown) => issue([key], `${key} does not apply to ${label}: ${why}`, input);
+    if (c.discovery !== undefined) notHere("discovery", "members find each other by the pods' DNS names", c.discovery);
+    if (c.plugins.length > 0) notHere("plugins", "plugins are RabbitMQ plugins", c.plugins);
+    if (c.definitions) notHere("definitions", "definitions are RabbitMQ definitions", "{...}");
+    if (c.ingress) notHere("ingress", `${label} has no HTTP management UI`, c.ingress);
+    if (c.serviceMonitor) notHere("serviceMonitor", `${label} has no Prometheus endpoint of its own (run an exporter)`, "{...}");
+    if (c.tls) notHere("tls", `TLS for ${label} is not supported by this package yet; keep the cluster on a private network (networkPolicy)`, "{...}");
+    if (c.erlangCookie.existingSecret || c.erlangCookie.generation !== 0) notHere("erlangCookie", `${sharedSecretHint(c.engine)}, not an Erlang cookie`, "{...}");
+    if (c.engine === "redis" && c.adminCredentials.generation !== 0) notHere("adminCredentials", "Redis has no admin user; bump password.generation to rotate the password", c.adminCredentials);
+    if (c.engine === "mongodb" && c.adminCredentials.generation !== 0) {
+        notHere("adminCredentials", "the root user is created once, when the replica set is initiated, and a new generation would not reach it; change its password with db.changeUserPassword on the primary instead", c.adminCredentials);
+    }
+    if (c.engine === "mongodb" && Object.keys(c.extraConfig).length > 0) notHere("extraConfig", "mongod settings are not configurable through this package yet", Object.keys(c.extraConfig));
+}
+
 /**
  * What is wrong with one extraConfig entry, or undefined. RabbitMQ writes `key = value` into
  * rabbitmq.conf, EMQX passes an environment variable that it reads as HOCON: the key must be one
  * key of that grammar, the value one value, and neither may touch what this package sets.
  */
-function extraConfigProblem(engine: "rabbitmq" | "emqx", key: string, value: string): string | undefined {
+function extraConfigProblem(engine: "rabbitmq" | "emqx" | "redis" | "mongodb", key: string, value: string): string | undefined {
+    // MongoDB: refused as a whole by dataStoreChecks.
+    if (engine === "mongodb") return undefined;
+    if (engine === "redis") {
+        if (!/^[a-z][a-z0-9-]*$/.test(key)) return "the key is not a redis.conf directive; a directive is lower-case letters, digits and '-', e.g. maxmemory-policy";
+        if (key.startsWith("sentinel")) return `${key} is a Sentinel setting, which this package manages`;
+        const owned = REDIS_OWNED[key];
+        if (owned) return `${key} is managed by this package (${owned}); remove it from extraConfig`;
+        const bad = singleLineProblem(value);
+        if (bad) return `the value ${bad}`;
+        if (/["'\\]/.test(value) || value.trim() === "") return "the value must be a non-empty redis.conf value without quotes or backslashes";
+        return undefined;
+    }
     if (engine === "rabbitmq") {
         if (!RABBITMQ_CONF_KEY.test(key)) return `the key is not a rabbitmq.conf key; ${RABBITMQ_KEY_RULE}`;
         const owned = rabbitmqOwnedKey(key);
@@ -455,7 +533,7 @@ function crossFieldChecks(cfg: z.output<typeof platformFields>, ctx: z.Refinemen
             issue(["clusters", i, "name"], `cluster name ${c.name} is used twice; cluster names must be unique`, c.name);
             return;
         }
-        for (const derived of [names.statefulSet, names.headlessService, names.configMap, names.adminSecret, names.erlangCookieSecret, names.definitionsSecret, names.deploymentRecord, names.mqttClientSecret, names.mqttUsersSecret]) {
+        for (const derived of [names.statefulSet, names.headlessService, names.configMap, names.adminSecret, names.erlangCookieSecret, names.passwordSecret, names.keyFileSecret, names.definitionsSecret, names.deploymentRecord, names.mqttClientSecret, names.mqttUsersSecret]) {
             const owner = owners.get(derived);
             if (owner !== undefined && owner !== c.name) {
                 issue(["clusters", i, "name"], `name ${c.name} derives the object name ${derived}, which cluster ${owner} also uses; choose names that do not collide`, c.name);

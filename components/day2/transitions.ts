@@ -82,6 +82,12 @@ function storageProblems(settings: PlatformSettings, index: number, before: Prev
 }
 
 function drainHint(engine: string): string {
+    if (engine === "mongodb") {
+        return "for each member to remove, highest ordinal first: rs.remove(\"<pod host>:27017\") on the primary (rs.stepDown() first if it is the primary)";
+    }
+    if (engine === "redis") {
+        return "if the master is among the highest ordinals, move it first with SENTINEL FAILOVER on a Sentinel; after the scale-down run SENTINEL RESET <master name> on every remaining Sentinel";
+    }
     return engine === "rabbitmq"
         ? "for each member to remove, highest ordinal first: rabbitmq-upgrade drain, move or shrink its quorum queue replicas with rabbitmq-queues, then rabbitmqctl forget_cluster_node after it stops"
         : "for each member to remove, highest ordinal first: emqx ctl cluster leave on that node";

@@ -188,6 +188,8 @@ export function emqxProfile(cluster: ClusterSettings, names: ClusterNames, names
     return {
         image,
         uid: UID,
+        sharedSecret: "erlang-cookie",
+        adminUser: true,
         dataMountPath: DATA_DIR,
         ports: emqxPorts(cluster),
         // EMQX takes its settings from the environment; only the Erlang distribution TLS options

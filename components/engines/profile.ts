@@ -9,15 +9,22 @@ export interface BrokerPort {
     port: number;
     /**
      * `peer`: epmd, Erlang distribution and cluster RPC, which the nodes use among themselves and
-     * which hand anyone holding the cookie a shell on every node; `client`: protocols and UIs.
+     * which hand anyone holding the cookie a shell on every node; `client`: protocols and UIs;
+     * `both`: ports that members and clients use alike (Redis and its Sentinels: a client asks a
+     * Sentinel for the master's pod hostname and then connects to that pod), on both Services.
      */
-    audience: "peer" | "client";
+    audience: "peer" | "client" | "both";
 }
 
 /** Where the pod reads its generated Secrets and configuration from; names are fixed by the platform. */
 export interface SecretRefs {
     /** Secret and key holding the Erlang cookie. */
     cookie: { name: string; key: string };
+    /**
+     * The shared secret of engines without an Erlang cookie: Redis' password (`requirepass`,
+     * `masterauth`, Sentinel auth), MongoDB's keyFile. Secret and key.
+     */
+    password?: { name: string; key: string };
     /** Secret holding the admin username/password (keys `username`, `password`). */
     admin: { name: string };
     /** ConfigMap of the broker's config files, named after its content (`revisioned`). */
@@ -48,11 +55,22 @@ export interface EngineProfile {
     configFiles: Record<string, string>;
     /** Container environment; `$(VAR)` references only to variables defined earlier in the list. */
     env(names: ClusterNames, secrets: SecretRefs): EnvVar[];
+    /**
+     * The secret every member shares, which the platform generates: the Erlang cookie (RabbitMQ,
+     * EMQX) or the Redis password. Exactly one of the two components is created.
+     */
+    sharedSecret: "erlang-cookie" | "password" | "keyfile";
+    /** Whether the engine has an administrator login of its own (RabbitMQ's user, EMQX's dashboard). */
+    adminUser: boolean;
+    /** Container command, when the image's default entrypoint is not what runs. */
+    command?: string[];
     /** Volumes and mounts for config, cookie and definitions, beyond the data volume. */
     volumes(names: ClusterNames, secrets: SecretRefs): {
         volumes: k8s.types.input.core.v1.Volume[];
         mounts: k8s.types.input.core.v1.VolumeMount[];
         initContainers: k8s.types.input.core.v1.Container[];
+        /** Further containers of the pod (Redis: the Sentinel next to each data node). */
+        sidecars?: k8s.types.input.core.v1.Container[];
     };
     readinessProbe: k8s.types.input.core.v1.Probe;
     /** Command run before the container is stopped, so clients and queues move first. */
@@ -64,11 +82,11 @@ export interface EngineProfile {
      * Prometheus endpoint: the port (by name), path and scheme; `perObjectPath` is an endpoint with
      * one series per queue, exchange or connection, where the broker has one.
      */
-    metrics: { portName: string; path: string; perObjectPath?: string; scheme: "http" | "https" };
-    /** Client Service port used for the management UI / dashboard. */
-    managementPort: string;
+    metrics?: { portName: string; path: string; perObjectPath?: string; scheme: "http" | "https" };
+    /** Client Service port used for the management UI / dashboard; none for Redis. */
+    managementPort?: string;
     /** `https` when the management UI / dashboard listens with TLS. */
-    managementScheme: "http" | "https";
+    managementScheme?: "http" | "https";
     /** Connection URL scheme and port name for the stack output. */
     connection: { scheme: string; portName: string; path: string };
 }

@@ -111,6 +111,8 @@ export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, c
     return {
         image: `${cluster.image ?? "rabbitmq"}:${cluster.version}-management`,
         uid: UID,
+        sharedSecret: "erlang-cookie",
+        adminUser: true,
         dataMountPath: `${HOME}/mnesia`,
         ports: rabbitmqPorts(cluster),
         configFiles: {

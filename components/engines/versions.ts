@@ -4,6 +4,9 @@ import { BrokerEngine } from "../naming";
 export const SUPPORTED_VERSIONS: Record<BrokerEngine, readonly string[]> = {
     rabbitmq: ["3.13", "4.0", "4.1", "4.2"],
     emqx: ["5.0", "5.1", "5.2", "5.3", "5.4", "5.5", "5.6", "5.7", "5.8"],
+    // Sentinel's announce-hostnames / resolve-hostnames arrived in 6.2; 7.x is what is tested.
+    redis: ["7.0", "7.2", "7.4"],
+    mongodb: ["6.0", "7.0", "8.0"],
 };
 
 function parse(version: string): [number, number, number] {
@@ -43,5 +46,8 @@ export type EmqxDiscovery = "dns" | "k8s";
 
 /** Whether the broker's peer discovery calls the Kubernetes API (and so needs RBAC). */
 export function usesApiDiscovery(engine: BrokerEngine, version: string, emqxDiscovery: EmqxDiscovery | undefined): boolean {
+    // Redis replicas and Sentinels find each other by the pods' DNS names: no API access.
+    // MongoDB members are listed by the same DNS names in the replica set configuration.
+    if (engine === "redis" || engine === "mongodb") return false;
     return engine === "rabbitmq" ? rabbitmqDiscoveryUsesApi(version) : (emqxDiscovery ?? "dns") === "k8s";
 }

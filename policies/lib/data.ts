@@ -12,10 +12,14 @@ const DATA_DIRS: Record<Broker["engine"], string[]> = {
         "/opt/bitnami/rabbitmq/.rabbitmq/mnesia",
     ],
     emqx: ["/opt/emqx/data", "/opt/emqx/data/mnesia", "/bitnami/emqx/data", "/bitnami/emqx"],
+    redis: ["/data", "/bitnami/redis/data", "/bitnami/redis", "/var/lib/redis"],
+    mongodb: ["/data/db", "/bitnami/mongodb", "/bitnami/mongodb/data/db", "/var/lib/mongodb"],
 };
 const DATA_ENV: Record<Broker["engine"], string[]> = {
     rabbitmq: ["RABBITMQ_MNESIA_BASE", "RABBITMQ_MNESIA_DIR", "RABBITMQ_DATA_DIR"],
     emqx: ["EMQX_NODE__DATA_DIR"],
+    redis: [],
+    mongodb: [],
 };
 
 /**

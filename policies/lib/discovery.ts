@@ -4,7 +4,7 @@
  * headless Service (node names, service names, DNS names, suffixes, namespaces).
  */
 import { dataField, EnvVar } from "./env";
-import { Broker, olderThan } from "./model";
+import { Broker, commandWords, olderThan } from "./model";
 import { parseImage } from "./model";
 import { FieldRef } from "./types";
 
@@ -99,7 +99,52 @@ function normaliseRabbitBackend(raw: string): string {
 }
 
 export function discoveryOf(b: Broker): Discovery {
+    if (b.engine === "redis" || b.engine === "mongodb") return memberHostDiscovery(b);
     return b.engine === "rabbitmq" ? rabbitDiscovery(b) : emqxDiscovery(b);
+}
+
+/** Env names under which a Redis pod spells the host name it announces. */
+const REDIS_ANNOUNCE_ENV = /^(REDIS_|MONGO_|MONGODB_)?(REPLICA_|SLAVE_|SENTINEL_)?(ANNOUNCE|ADVERTISED)_(IP|HOST|HOSTNAME)$/;
+/** Directives of redis.conf / sentinel.conf whose value is a member's host. */
+const REDIS_HOST_DIRECTIVE = /^\s*(replica-announce-ip|slave-announce-ip|sentinel\s+announce-ip|replicaof|slaveof|sentinel\s+monitor\s+\S+)\s+(\S+)/gm;
+
+/**
+ * Redis and Sentinel, MongoDB: no Erlang node names, but the host names every member announces
+ * (`replica-announce-ip`, `sentinel announce-ip`) and the members' addresses in the files they
+ * read (`replicaof`, `sentinel monitor`, and any `<statefulset>-<ordinal>.<subdomain>` name in a
+ * mounted start script, such as MongoDB's replica-set member hosts) must live under the
+ * governing Service. Values computed by a script at
+ * run time (`$VAR`) are not followed. No Kubernetes API access.
+ */
+function memberHostDiscovery(b: Broker): Discovery {
+    const refs: NameRef[] = [];
+    for (const e of b.env.vars.values()) {
+        if (REDIS_ANNOUNCE_ENV.test(e.name)) refs.push(ref("host", { value: e.value, setting: e.name, at: e.at }));
+    }
+    const podName = new RegExp(`(?:^|[^A-Za-z0-9.-])(${b.name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}-\\d+\\.[a-z0-9][a-z0-9.-]*[a-z0-9])`, "g");
+    for (const f of b.files) {
+        if (f.secret) continue;
+        const file = f.path.slice(f.path.lastIndexOf("/") + 1);
+        const at = dataField(f.source, f.key);
+        const seen = new Set<string>();
+        for (const m of f.text.matchAll(REDIS_HOST_DIRECTIVE)) {
+            const value = m[2];
+            if (/[$@]/.test(value) || /^[\d.]+$|^[0-9a-f:]+$/i.test(value) || seen.has(value)) continue;
+            seen.add(value);
+            refs.push(ref("host", { value, setting: `${m[1].replace(/\s+/g, " ")} (${file})`, at }));
+        }
+        for (const m of f.text.matchAll(podName)) {
+            if (seen.has(m[1])) continue;
+            seen.add(m[1]);
+            refs.push(ref("host", { value: m[1], setting: `member host in ${file}`, at }));
+        }
+    }
+    if (b.engine === "mongodb") {
+        const replSet = commandWords(b.container).some((w) => /^--replSet(=|$)/.test(w)) || b.files.some((f) => /^\s*replSetName\s*:/m.test(f.text));
+        return { mechanism: replSet ? "replica-set" : undefined, callsApi: false, refs };
+    }
+    const sentinel = b.files.some((f) => /sentinel/.test(f.path) || /^\s*sentinel\s+monitor\s/m.test(f.text));
+    return { mechanism: sentinel ? "sentinel" : undefined, callsApi: false, refs };
 }
 
 function rabbitDiscovery(b: Broker): Discovery {

@@ -8,7 +8,12 @@ import { allContainers, EnvVar, Lookup, resolveEnv, ResolvedEnv } from "./env";
 import { K8sObject } from "./types";
 import { annotationsOf, int, kindOf, labelsOf, namespaceOf, nameOf, path, rec, recs, str } from "./util";
 
-export type Engine = "rabbitmq" | "emqx";
+export type Engine = "rabbitmq" | "emqx" | "redis" | "mongodb";
+
+/** Engines whose members are Erlang nodes (cookie, distribution, node names, peer discovery). */
+export function isErlang(engine: Engine): boolean {
+    return engine === "rabbitmq" || engine === "emqx";
+}
 
 export interface Workload {
     object: K8sObject;
@@ -32,6 +37,8 @@ export interface ConfValue {
 
 export interface Broker extends Workload {
     engine: Engine;
+    /** Whether the members are Erlang nodes; the Erlang-only rules skip the others. */
+    erlang: boolean;
     /** `[major, minor, patch]` from the image tag, when the tag spells one. */
     version?: number[];
     image: string;
@@ -118,6 +125,9 @@ export function engineFromImage(image: string): Engine | undefined {
     if (NOT_A_BROKER.test(name)) return undefined;
     if (/^rabbitmq([-_].*)?$/.test(name)) return "rabbitmq";
     if (/^emqx([-_].*)?$/.test(name) || name === "emqttd") return "emqx";
+    // Redis data nodes and Sentinels (bitnami/redis-sentinel); not redis-exporter (NOT_A_BROKER).
+    if (/^redis([-_](server|sentinel|stack-server))?$/.test(name)) return "redis";
+    if (/^(mongo|mongodb|mongodb-(community|enterprise)-server|percona-server-mongodb)$/.test(name)) return "mongodb";
     return undefined;
 }
 
@@ -133,25 +143,33 @@ function portNumbers(c: Record<string, any>): Set<number> {
     return out;
 }
 
+/** The container's command and args, as words (strings only). */
+export function commandWords(c: Record<string, any>): string[] {
+    return [...(Array.isArray(c.command) ? c.command : []), ...(Array.isArray(c.args) ? c.args : [])].filter((w): w is string => typeof w === "string");
+}
+
 /** Scores how strongly a container looks like a broker of each engine. */
 function engineEvidence(c: Record<string, any>, env: ResolvedEnv, files: MountedFile[]): { engine?: Engine; score: number } {
     const img = str(c.image) ?? "";
     const byImage = engineFromImage(img);
-    const score: Record<Engine, number> = { rabbitmq: 0, emqx: 0 };
+    const score: Record<Engine, number> = { rabbitmq: 0, emqx: 0, redis: 0, mongodb: 0 };
     if (byImage) score[byImage] += 3;
     if (RABBIT_ENV.some((n) => env.vars.has(n))) score.rabbitmq += 2;
     if (EMQX_ENV.some((n) => env.vars.has(n))) score.emqx += 2;
     const ports = portNumbers(c);
     if (ports.has(5672) && (ports.has(4369) || ports.has(25672) || ports.has(15672))) score.rabbitmq += 2;
     if (ports.has(1883) && (ports.has(18083) || ports.has(4370) || ports.has(5369))) score.emqx += 2;
+    if (ports.has(6379) || ports.has(26379)) score.redis += 2;
+    if (ports.has(27017) || commandWords(c).includes("mongod")) score.mongodb += 2;
     for (const f of files) {
         if (/rabbitmq\.conf$|\/rabbitmq\/conf\.d\//.test(f.path)) score.rabbitmq += 1;
         if (/emqx\.conf$|\/emqx\/etc\//.test(f.path)) score.emqx += 1;
+        if (/(redis|sentinel)\.conf$/.test(f.path)) score.redis += 1;
     }
     // An exporter or operator image is never the broker, whatever env it carries.
     const { name } = parseImage(img);
     if (NOT_A_BROKER.test(name)) return { score: 0 };
-    const engine: Engine = score.rabbitmq >= score.emqx ? "rabbitmq" : "emqx";
+    const engine: Engine = (["rabbitmq", "emqx", "redis", "mongodb"] as const).reduce((best, e) => (score[e] > score[best] ? e : best));
     return { engine: score[engine] >= 2 ? engine : undefined, score: score[engine] };
 }
 
@@ -187,6 +205,7 @@ function buildBroker(w: Workload, lookup: Lookup): Broker | undefined {
     return {
         ...w,
         engine: best.engine,
+        erlang: isErlang(best.engine),
         version: versionFromImage(image),
         image,
         container: best.c,

@@ -127,6 +127,6 @@ export const discoveryRbac: Rule = {
     options: noOptions,
     check(objects) {
         const model = buildModel(objects);
-        return model.brokers.flatMap((b) => check(b, model));
+        return model.brokers.filter((b) => b.erlang).flatMap((b) => check(b, model));
     },
 };

@@ -134,6 +134,6 @@ export const distributionIsolation: Rule = {
     options: noOptions,
     check(objects) {
         const model = buildModel(objects);
-        return model.brokers.filter((b) => b.kind !== "Job").flatMap((b) => check(b, model));
+        return model.brokers.filter((b) => b.erlang && b.kind !== "Job").flatMap((b) => check(b, model));
     },
 };

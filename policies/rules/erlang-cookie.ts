@@ -115,6 +115,6 @@ export const erlangCookie: Rule = {
     options: noOptions,
     check(objects) {
         const model = buildModel(objects);
-        return model.brokers.flatMap((b) => check(b, model));
+        return model.brokers.filter((b) => b.erlang).flatMap((b) => check(b, model));
     },
 };

@@ -20,6 +20,14 @@ function scaled(x: unknown, n: number): number | undefined {
     return int(s);
 }
 
+/** What an engine loses with its majority. */
+const MAJORITY_LOSS: Record<Broker["engine"], string> = {
+    rabbitmq: "quorum queues and Raft-based metadata stop",
+    emqx: "quorum queues and Raft-based metadata stop",
+    redis: "the Sentinels left cannot authorise a failover",
+    mongodb: "the replica set can elect no primary and takes no writes",
+};
+
 function check(b: Broker, model: Model): Finding[] {
     if (b.kind === "Pod" || b.kind === "Job") return [];
     const pdbs = model.ofKindIn("PodDisruptionBudget", b.namespace).filter((p) => labelSelectorMatches(rec(p.spec)?.selector, b.podLabels));
@@ -46,7 +54,7 @@ function check(b: Broker, model: Model): Finding[] {
         if (allowed < 1) {
             out.push(finding(p, `PodDisruptionBudget ${name} (${budget}) allows no eviction of ${b.name}'s ${n} pod${n === 1 ? "" : "s"}: node drains and upgrades block forever`, false, fieldOf(spec, minAvailable !== undefined ? "minAvailable" : "maxUnavailable")));
         } else if (n >= 3 && n - allowed < majority) {
-            out.push(finding(p, `PodDisruptionBudget ${name} (${budget}) lets ${allowed} of ${b.name}'s ${n} nodes go at once, leaving ${n - allowed}, less than the majority of ${majority}: quorum queues and Raft-based metadata stop`, false, fieldOf(spec, minAvailable !== undefined ? "minAvailable" : "maxUnavailable")));
+            out.push(finding(p, `PodDisruptionBudget ${name} (${budget}) lets ${allowed} of ${b.name}'s ${n} nodes go at once, leaving ${n - allowed}, less than the majority of ${majority}: ${MAJORITY_LOSS[b.engine]}`, false, fieldOf(spec, minAvailable !== undefined ? "minAvailable" : "maxUnavailable")));
         }
     }
     return out;

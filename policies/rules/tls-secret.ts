@@ -178,6 +178,6 @@ export const tlsSecret: Rule<TlsSecretOptions> = {
     options,
     check(objects, opts) {
         const model = buildModel(objects);
-        return model.brokers.flatMap((b) => check(b, model, opts));
+        return model.brokers.filter((b) => b.erlang).flatMap((b) => check(b, model, opts));
     },
 };

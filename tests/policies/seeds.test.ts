@@ -91,11 +91,17 @@ describe("policies: seed manifests", () => {
         has("erlang-cookie", /published default cookie/);
         has("pv-safety", /volume.alpha.kubernetes.io\/storage-class/, "advisory");
     });
-    it("004 (nginx StatefulSet, mongo PetSet): removed API versions and missing selectors, nothing broker-specific", () => {
+    it("004 (nginx StatefulSet, mongo PetSet): removed API versions, missing selectors; the MongoDB replica set without a keyFile or anti-affinity, on emptyDir", () => {
         const { has, r } = run("004-nginx-statefulset.yaml", "004-mongo-petset.yaml");
         has("deprecated-api", /StatefulSet\/default\/web .*apps\/v1beta1/, "advisory");
         has("deprecated-api", /PetSet/, "advisory");
         has("selector-matches-template", /web has no spec.selector/, "advisory");
-        expect(r.violations.filter((v) => v.enforcement === "mandatory")).to.deep.equal([]);
+        has("credentials", /mongo-petset runs a MongoDB replica set of 3 without --keyFile/);
+        has("pod-anti-affinity", /mongo-petset runs 3 replicas without a podAntiAffinity term/);
+        has("per-replica-storage", /\/data\/db is an emptyDir/, "advisory");
+        has("pdb", /no PodDisruptionBudget selects mongo-petset/, "advisory");
+        has("image-tag", /mongo:latest/, "advisory");
+        // Those two, and nothing mandatory for the nginx StatefulSet, which is no cluster of anything.
+        expect(r.violations.filter((v) => v.enforcement === "mandatory").map((v) => v.policy).sort()).to.deep.equal(["credentials", "pod-anti-affinity"]);
     });
 });

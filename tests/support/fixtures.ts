@@ -35,3 +35,11 @@ export function literalEnv(sts: Record<string, any>): Record<string, string> {
     for (const e of sts.spec.template.spec.containers[0].env ?? []) if (e.value !== undefined) env[e.name] = e.value;
     return env;
 }
+
+export function redis(overrides: Record<string, unknown> = {}): any {
+    return { name: "cache", engine: "redis", version: "7.2.5", replicas: 3, ...overrides };
+}
+
+export function mongodb(overrides: Record<string, unknown> = {}): any {
+    return { name: "docs", engine: "mongodb", version: "7.0.14", replicas: 3, ...overrides };
+}

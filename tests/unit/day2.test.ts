@@ -1,7 +1,7 @@
 import { expect } from "chai";
 import { ConfigError, majorityOf, parseSettings, RECORD_ANNOTATION, transitionProblems } from "../../components";
 import { kubernetesKind, kubernetesObjects, runProgram } from "../support/render";
-import { all, baseConfig, emqx, find, rabbit } from "../support/fixtures";
+import { all, baseConfig, emqx, find, mongodb, rabbit, redis } from "../support/fixtures";
 
 const P = "broker-platform";
 const settings = (config: any) => parseSettings(config, P);
@@ -21,6 +21,20 @@ describe("day-2 transitions", () => {
     it("scale-up and unchanged clusters pass", () => {
         expect(transitionProblems(settings(baseConfig({ clusters: [rabbit({ replicas: 5 })] })), ran(3), P)).to.deep.equal([]);
         expect(transitionProblems(settings(baseConfig()), ran(3), P)).to.deep.equal([]);
+    });
+
+    it("Redis and MongoDB: the same guards, with each engine's way to remove members; an engine swap is refused", () => {
+        const before = (name: string, engine: string, replicas: number) => ({
+            [name]: { engine, version: engine === "redis" ? "7.2.5" : "7.0.14", replicas, storageClass: `brokers-${name}-static`, claimTemplateSize: "1Gi", volumeSize: "1Gi" },
+        });
+        const [cache] = transitionProblems(settings(baseConfig({ clusters: [redis({ replicas: 3 })] })), before("cache", "redis", 5), P);
+        expect(cache).to.match(/clusters\[0\]\.replicas = 3: cluster cache runs 5 members.*SENTINEL FAILOVER.*SENTINEL RESET <master name>/);
+        const [docs] = transitionProblems(settings(baseConfig({ clusters: [mongodb({ replicas: 3 })] })), before("docs", "mongodb", 5), P);
+        expect(docs).to.match(/cluster docs runs 5 members.*rs\.remove\("<pod host>:27017"\) on the primary/);
+        const [downgrade] = transitionProblems(settings(baseConfig({ clusters: [mongodb({ version: "6.0.16" })] })), before("docs", "mongodb", 3), P);
+        expect(downgrade).to.match(/version = "6\.0\.16": cluster docs runs 7\.0\.14; downgrades are not supported/);
+        const [swap] = transitionProblems(settings(baseConfig({ clusters: [redis({ name: "docs" })] })), before("docs", "mongodb", 3), P);
+        expect(swap).to.match(/engine = "redis": cluster docs runs mongodb; an engine cannot be swapped in place/);
     });
 
     it("refuses scale-down without allowScaleDown, explaining how to drain", () => {
