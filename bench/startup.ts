@@ -64,8 +64,8 @@ function main(): void {
     const cmds: Record<string, string[]> = {
         version: [bin, "--version"],
         small: [bin, SMALL],
-        npxVersion: ["npx", "--no", "broker-lint", "--version"],
-        npxSmall: ["npx", "--no", "broker-lint", SMALL],
+        npxVersion: ["npx", "--no", "--", "broker-lint", "--version"],
+        npxSmall: ["npx", "--no", "--", "broker-lint", SMALL],
         node: [process.execPath, "-e", "0"],
     };
     if (kubeScore) {

@@ -51,10 +51,17 @@ function devConfig(): Record<string, unknown> {
 
 const mandatory = (report: any) => [...new Set<string>(report.violations.filter((v: any) => v.enforcement === "mandatory").map((v: any) => v.policy))].sort();
 
-/** The pack name → version map of the engine's summary event (PascalCase in older CLIs). */
-function packsRun(events: EngineEvent[]): Record<string, string> {
+/**
+ * The packs the engine's summary event says ran, as [name, source, version]: its keys are
+ * `<name>|local|<path>` for a pack loaded from a directory (the field is PascalCase in the JSON).
+ */
+function packsRun(events: EngineEvent[]): Array<[string, string, string]> {
     const summary = events.find((e) => e.summaryEvent)?.summaryEvent as any;
-    return summary?.policyPacks ?? summary?.PolicyPacks ?? {};
+    const packs = (summary?.PolicyPacks ?? summary?.policyPacks ?? {}) as Record<string, string>;
+    return Object.entries(packs).map(([key, version]) => {
+        const [name, ...source] = key.split("|");
+        return [name, source.join("|"), version];
+    });
 }
 
 describe("e2e: the npm packages installed from their tarballs (the real engine)", function () {
@@ -86,6 +93,9 @@ describe("e2e: the npm packages installed from their tarballs (the real engine)"
 
     after(function () {
         k?.stop();
+        for (const dir of [project, tarballs && path.dirname(tarballs[POLICIES].file), env?.PULUMI_BACKEND_URL?.replace(/^file:\/\//, "")]) {
+            if (dir) fs.rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     describe("the tarballs", function () {
@@ -145,8 +155,8 @@ describe("e2e: the npm packages installed from their tarballs (the real engine)"
             expect(r.changeSummary.create ?? 0, changes(r.changeSummary)).to.be.greaterThan(10);
             const types = new Set(events.map((e) => e.resourcePreEvent?.metadata.type).filter(Boolean));
             expect([...types]).to.include.members(["broker-platform:index:BrokerPlatform", "broker-platform:index:BrokerCluster", "kubernetes:apps/v1:StatefulSet", "kubernetes:core/v1:Service"]);
-            const resolved = require.resolve(COMPONENTS, { paths: [project] });
-            expect(resolved.startsWith(fs.realpathSync(project)) || resolved.startsWith(project), resolved).to.equal(true);
+            const resolved = mustRun(process.execPath, ["-p", `require.resolve(${JSON.stringify(COMPONENTS)})`], { cwd: project }).trim();
+            expect(resolved).to.equal(path.join(fs.realpathSync(project), "node_modules", COMPONENTS, "dist", "components", "index.js"));
         });
     });
 
@@ -154,7 +164,7 @@ describe("e2e: the npm packages installed from their tarballs (the real engine)"
         it("is the installed package's bin, and --version is the package's version", function () {
             const bin = fs.realpathSync(path.join(project, "node_modules", ".bin", "broker-lint"));
             expect(bin).to.equal(fs.realpathSync(path.join(project, PACK_DIR, "bin", "broker-lint.js")));
-            const r = run("npx", ["--no", "broker-lint", "--version"], { cwd: project });
+            const r = run("npx", ["--no", "--", "broker-lint", "--version"], { cwd: project });
             expect(r.status, r.stderr).to.equal(0);
             expect(r.stdout.trim()).to.equal(tarballs[POLICIES].version);
         });
@@ -166,7 +176,7 @@ describe("e2e: the npm packages installed from their tarballs (the real engine)"
             const picks = [files.find((f) => expected[f].exit === 0 && /rabbitmq/.test(f)), files.find((f) => expected[f].exit === 1), files.find((f) => /emqx/.test(f))].filter(Boolean) as string[];
             expect(picks.length).to.equal(3);
             for (const file of picks) {
-                const r = run("npx", ["--no", "broker-lint", "--format", "json", path.join(CHARTS, file)], { cwd: project });
+                const r = run("npx", ["--no", "--", "broker-lint", "--format", "json", path.join(CHARTS, file)], { cwd: project });
                 expect(r.stderr, `${file}: no load error`).to.equal("");
                 const report = JSON.parse(r.stdout);
                 expect(mandatory(report), file).to.deep.equal([...expected[file].mandatory].sort());
@@ -180,20 +190,27 @@ describe("e2e: the npm packages installed from their tarballs (the real engine)"
         it("runs the installed pack over the components' stack: the pack is reported, no mandatory violation", function () {
             const r = cli(["preview", "--json", "--stack", STACK, "--policy-pack", PACK_DIR], project, env);
             expect(r.status, r.stderr).to.equal(0);
-            expect(packsRun(r.events)).to.have.property("broker-policies");
+            const packs = packsRun(r.events).map(([name, source, version]) => [name, source.replace(/^local\|/, "local:"), version]);
+            expect(packs.map(([name, source, version]) => [name, source.startsWith("local:") ? path.resolve(project, source.slice(6)) : source, version])).to.deep.equal([
+                ["broker-policies", path.join(project, PACK_DIR), tarballs[POLICIES].version],
+            ]);
             expect(policyViolations(r.events).filter((v) => v.enforcementLevel === "mandatory")).to.deep.equal([]);
         });
 
         it("stops a deliberately broken program (a literal Erlang cookie) with the erlang-cookie rule mandatory", function () {
             const broken = tempDir("e2e-broken-");
-            for (const f of ["Pulumi.yaml", "index.ts"]) fs.copyFileSync(path.join(REPO_ROOT, "tests", "e2e", "fixtures", "broken-cookie", f), path.join(broken, f));
-            fs.writeFileSync(path.join(broken, "package.json"), `${JSON.stringify({ name: "broken-cookie", version: "0.0.0", private: true })}\n`);
-            fs.symlinkSync(path.join(project, "node_modules"), path.join(broken, "node_modules"));
-            expect(cli(["stack", "init", "broken"], broken, env).status).to.equal(0);
-            const r = cli(["preview", "--json", "--policy-pack", path.join(project, PACK_DIR)], broken, env);
-            expect(r.status, r.stderr).to.not.equal(0);
-            const violations = policyViolations(r.events).filter((v) => v.enforcementLevel === "mandatory");
-            expect(violations.map((v) => v.policyName)).to.include("erlang-cookie");
+            try {
+                for (const f of ["Pulumi.yaml", "index.ts"]) fs.copyFileSync(path.join(REPO_ROOT, "tests", "e2e", "fixtures", "broken-cookie", f), path.join(broken, f));
+                fs.writeFileSync(path.join(broken, "package.json"), `${JSON.stringify({ name: "broken-cookie", version: "0.0.0", private: true })}\n`);
+                fs.symlinkSync(path.join(project, "node_modules"), path.join(broken, "node_modules"));
+                expect(cli(["stack", "init", "broken"], broken, env).status).to.equal(0);
+                const r = cli(["preview", "--json", "--policy-pack", path.join(project, PACK_DIR)], broken, env);
+                expect(r.status, r.stderr).to.not.equal(0);
+                const violations = policyViolations(r.events).filter((v) => v.enforcementLevel === "mandatory");
+                expect(violations.map((v) => v.policyName)).to.include("erlang-cookie");
+            } finally {
+                fs.rmSync(broken, { recursive: true, force: true });
+            }
         });
     });
 });
