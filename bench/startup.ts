@@ -3,7 +3,7 @@
  * installed from its tarball into a fresh project outside the repository, its bin run as a whole
  * process, against kube-score on the same small file in the same run. Figures: `--version`, one
  * small file, and the floor `node -e 0`; also through `npx` (what CI templates call), which adds
- * npm's own start-up. Times are medians of alternating runs after one warm-up each.
+ * npm's own start-up, and the checkout's bin for comparison. Times are medians of alternating runs after one warm-up each.
  *
  * kube-score is looked up on PATH, $GOBIN and ~/.cache/broker-platform/peers/bin (`npm run peers`).
  *
@@ -66,6 +66,8 @@ function main(): void {
         small: [bin, SMALL],
         npxVersion: ["npx", "--no", "--", "broker-lint", "--version"],
         npxSmall: ["npx", "--no", "--", "broker-lint", SMALL],
+        repoVersion: [process.execPath, path.join(REPO_ROOT, "policies", "bin", "broker-lint.js"), "--version"],
+        repoSmall: [process.execPath, path.join(REPO_ROOT, "policies", "bin", "broker-lint.js"), SMALL],
         node: [process.execPath, "-e", "0"],
     };
     if (kubeScore) {
@@ -87,6 +89,7 @@ function main(): void {
         ],
         ["npx broker-lint --version", fmt(r.npxVersion.seconds), "", "", "", ""],
         ["npx broker-lint <small file>", `${fmt(r.npxSmall.seconds)} (exit ${r.npxSmall.code})`, "", "", "", ""],
+        ["checkout's bin (policies/bin): --version / small file", `${fmt(r.repoVersion.seconds)} / ${fmt(r.repoSmall.seconds)}`, "", "", "", ""],
         ["floor: node -e 0", fmt(r.node.seconds), "", "", "", ""],
     ];
     const widths = rows[0].map((_, i) => Math.max(...rows.map((x) => x[i].length)));
