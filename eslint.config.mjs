@@ -2,7 +2,7 @@ import pulumi from "@pulumi/eslint-plugin";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-    { ignores: ["node_modules/**", "dist/**", "tools/**", "policies/bin/**", "**/*.js", "**/*.mjs"] },
+    { ignores: ["node_modules/**", "**/dist/**", "tools/**", "policies/bin/**", "**/*.js", "**/*.mjs"] },
     ...tseslint.configs.recommended,
     {
         files: ["**/*.ts"],

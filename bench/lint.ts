@@ -104,7 +104,7 @@ function writeLargeFile(file: string, bytes: number): number {
 const fmt = (s: number) => (s < 1 ? `${Math.round(s * 1000)} ms` : `${s.toFixed(2)} s`);
 
 function main(): void {
-    if (!fs.existsSync(path.join(ROOT, "policies", "dist", "policies", "cli", "main.js"))) {
+    if (!fs.existsSync(path.join(ROOT, "policies", "dist", "cli", "main.js"))) {
         console.log("note: policies/dist is missing, so the bin runs the TypeScript sources; run `npm run build` first for the shipped figures");
     }
     const kubeScore = which("kube-score");

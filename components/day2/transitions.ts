@@ -4,7 +4,7 @@ import { compareVersions, majorVersion } from "../engines/versions";
 import { PreviousDeployment } from "./previous";
 import { resolveCluster } from "../model";
 import { claimStorageClass } from "../builders/storage";
-import { parseQuantity } from "../config/quantity";
+import { parseQuantity } from "@broker-platform/quantity";
 
 /** Smallest member count that still holds a majority of `current` members. */
 export function majorityOf(current: number): number {

@@ -1,47 +1,20 @@
-// Chooses what the CLI and the pack run: the compiled JavaScript in ../dist (built by `npm run
-// build`, which `npm ci` runs through `prepare`), or, while that is missing or older than a source
-// file (a checkout, an edit), the TypeScript sources through the cached transpiler, so a stale
-// build never runs.
+// Chooses what the CLI and the pack run. An installed package holds only the compiled JavaScript
+// in ../dist, and that is what runs: nothing is compiled at run time. A checkout of the
+// repository also holds the TypeScript sources and ./checkout.js (neither is in the package's
+// tarball), which runs the sources while the build is missing or older than a source file, so a
+// stale build never runs there.
 "use strict";
 const fs = require("fs");
 const path = require("path");
 
-const root = path.join(__dirname, "..");
-/** Source folders of the package and the one module it shares with the components. */
-const SOURCE_DIRS = [root, path.join(root, "cli"), path.join(root, "lib"), path.join(root, "rules")];
-const SHARED = [path.join(root, "..", "components", "config", "quantity.ts")];
+const checkout = path.join(__dirname, "checkout.js");
+const dist = (name) => path.join(__dirname, "..", "dist", `${name}.js`);
 
-function mtime(file) {
-    try {
-        return fs.statSync(file).mtimeMs;
-    } catch {
-        return undefined;
-    }
-}
-
-function newestSource() {
-    let newest = 0;
-    for (const dir of SOURCE_DIRS) {
-        for (const name of fs.readdirSync(dir)) {
-            if (name.endsWith(".ts")) newest = Math.max(newest, mtime(path.join(dir, name)) ?? 0);
-        }
-    }
-    for (const f of SHARED) newest = Math.max(newest, mtime(f) ?? 0);
-    return newest;
-}
-
-/** The file that runs for the package module `name` (e.g. "cli/main"). */
-function entry(name) {
-    const compiled = path.join(root, "dist", "policies", `${name}.js`);
-    const built = mtime(compiled);
-    return built !== undefined && built >= newestSource() ? compiled : path.join(root, `${name}.ts`);
-}
-
-/** Requires the package module `name`: compiled when up to date, else from source. */
-function load(name) {
-    const file = entry(name);
-    if (file.endsWith(".ts")) require("./transpile").register({ replace: true });
-    return require(file);
-}
-
-module.exports = { entry, load };
+module.exports = fs.existsSync(checkout)
+    ? require(checkout)
+    : {
+          /** The file that runs for the package module `name` (e.g. "cli/main"). */
+          entry: dist,
+          /** Requires the compiled package module `name`. */
+          load: (name) => require(dist(name)),
+      };

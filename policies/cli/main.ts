@@ -25,7 +25,7 @@ function packageVersion(): string {
     for (let dir = __dirname; ; dir = path.dirname(dir)) {
         try {
             const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
-            if (pkg.name === "broker-policies") return String(pkg.version ?? "0.0.0");
+            if (pkg.name === "@broker-platform/policies") return String(pkg.version ?? "0.0.0");
         } catch {
             // no package.json here
         }

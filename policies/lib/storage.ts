@@ -7,7 +7,7 @@ import { labelSelectorMatches } from "./selectors";
 import { Broker, Model, pvClass } from "./model";
 
 export { pvClass };
-import { parseQuantity } from "./quantity";
+import { parseQuantity } from "@broker-platform/quantity";
 import { K8sObject } from "./types";
 import { annotationsOf, arr, labelsOf, path, rec, recs, scalar, str } from "./util";
 

@@ -11,7 +11,7 @@ import { displayValue, hasRuntimePart, resolveEnv } from "../lib/env";
 import { parseConf } from "../lib/conf";
 import { buildModel, Model } from "../lib/model";
 import { EMQX_OPERATOR_ENV, emqxNames, emqxPodLabels, EmqxRole, isEmqxCluster, mapAt } from "../lib/operators";
-import { parseQuantity } from "../lib/quantity";
+import { parseQuantity } from "@broker-platform/quantity";
 import { fieldOf, finding, noOptions, Rule } from "../lib/rule";
 import { labelSelectorMatches } from "../lib/selectors";
 import { HOSTNAME, spreadingOf, spreadsNodes } from "../lib/spreading";

@@ -23,7 +23,7 @@ import {
     rabbitPodLabels,
     rabbitSelector,
 } from "../lib/operators";
-import { parseQuantity } from "../lib/quantity";
+import { parseQuantity } from "@broker-platform/quantity";
 import { fieldOf, finding, noOptions, Rule } from "../lib/rule";
 import { labelSelectorMatches, serviceSelectorMatches } from "../lib/selectors";
 import { HOSTNAME, spreadingOf, spreadsNodes } from "../lib/spreading";

@@ -2,7 +2,7 @@ import { expect } from "chai";
 import { parseConf } from "../../policies/lib/conf";
 import { displayValue, expand, resolveEnv } from "../../policies/lib/env";
 import { engineFromImage } from "../../policies/lib/model";
-import { parseQuantity } from "../../policies/lib/quantity";
+import { parseQuantity } from "@broker-platform/quantity";
 import { labelSelectorMatches } from "../../policies/lib/selectors";
 
 describe("policies: helpers", () => {

@@ -10,7 +10,7 @@ describe("README examples", () => {
         const file = path.join(REPO_ROOT, "examples", "own-program.ts");
         const source = fs.readFileSync(file, "utf8");
         const readme = fs.readFileSync(path.join(REPO_ROOT, "README.md"), "utf8");
-        expect(readme).to.include(source.replace('from "../components"', 'from "broker-platform"'));
+        expect(readme).to.include(source.replace('from "../components"', 'from "@broker-platform/components"'));
 
         const mocks = new RecordingMocks();
         await pulumi.runtime.setMocks(mocks, "payments", "example", false, "organization");

@@ -30,7 +30,7 @@ describe("what the Pulumi launcher loads", () => {
         expect(pkg.main).to.match(/\.js$/);
         expect(fs.readFileSync(path.join(REPO_ROOT, "policies", pkg.main), "utf8")).to.match(/load\("index"\)/);
         const { entry } = require(path.join(REPO_ROOT, "policies", "bin", "compiled.js"));
-        const compiled = path.join(REPO_ROOT, "policies", "dist", "policies", "index.js");
+        const compiled = path.join(REPO_ROOT, "policies", "dist", "index.js");
         const source = path.join(REPO_ROOT, "policies", "index.ts");
         const built = fs.existsSync(compiled) ? fs.statSync(compiled).mtimeMs : -1;
         const fresh = built >= fs.statSync(source).mtimeMs;

@@ -1,3 +1,7 @@
+/**
+ * @broker-platform/quantity: Kubernetes resource quantities in base units. The one parser the
+ * components (day-2 size checks) and the policy pack (storage rules) share, so both agree on sizes.
+ */
 /** Multipliers of Kubernetes quantity suffixes. */
 const SUFFIX: Record<string, number> = {
     "": 1,
