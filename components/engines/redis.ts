@@ -1,5 +1,5 @@
 import { ClusterSettings } from "../config/schema";
-import { parseQuantity } from "../config/quantity";
+import { parseQuantity } from "@broker-platform/quantity";
 import { ClusterNames, podHostTemplate } from "../naming";
 import { BrokerPort, EngineProfile, podIdentityEnv, restrictedContainerSecurity, SecretRefs } from "./profile";
 
