@@ -87,16 +87,23 @@ class SchemaBuilder {
             case "number":
                 return { type: s.type, ...(allowed ? { description: allowed } : {}) };
             case "array":
-                return { type: "array", items: s.items ? this.property(s.items, singular(name)) : ANY };
+                return { type: "array", items: s.items ? this.item(s.items, singular(name)) : ANY };
             case "object":
                 if (s.properties) return this.objectType(s, name);
                 if (s.additionalProperties && typeof s.additionalProperties === "object") {
-                    return { type: "object", additionalProperties: this.property(s.additionalProperties, `${name}Value`) };
+                    return { type: "object", additionalProperties: this.item(s.additionalProperties, `${name}Value`) };
                 }
                 return ANY;
             default:
                 return ANY;
         }
+    }
+
+    /** A list's or map's element type: Pulumi keeps no description there. */
+    private item(s: JsonSchema, name: string): PropertySpec {
+        const spec = this.property(s, name);
+        delete spec.description;
+        return spec;
     }
 
     private objectType(s: JsonSchema, name: string): PropertySpec {

@@ -35,9 +35,15 @@ function prepare(language: Language) {
     return (dir: string, env: Record<string, string>) => {
         if (language === "python") {
             mustRun("python3", ["-m", "venv", "venv"], { cwd: dir, env });
-            mustRun(path.join(dir, "venv", "bin", "pip"), ["install", "-q", "-r", "requirements.txt"], { cwd: dir, env, timeoutMs: 15 * 60 * 1000 });
+            // requirements.txt also lists the SDK `pulumi package add` generates (sdks/…): the SDK comes next.
+            const sdk = fs.readFileSync(path.join(dir, "requirements.txt"), "utf8").split("\n").map((l) => l.trim()).filter((l) => l && !l.startsWith("sdks/"));
+            mustRun(path.join(dir, "venv", "bin", "pip"), ["install", "-q", ...sdk], { cwd: dir, env, timeoutMs: 15 * 60 * 1000 });
         }
+        // The copy lives elsewhere: drop the committed relative `packages:` entry, which `package add` writes again.
+        const project = path.join(dir, "Pulumi.yaml");
+        fs.writeFileSync(project, fs.readFileSync(project, "utf8").replace(/^packages:\n(?:[ \t]+.*\n?)*/m, ""));
         mustRun("pulumi", ["package", "add", PROVIDER_DIR], { cwd: dir, env, timeoutMs: 15 * 60 * 1000 });
+        expect(parse(fs.readFileSync(project, "utf8")).packages).to.deep.equal({ "broker-platform": PROVIDER_DIR });
     };
 }
 
@@ -109,13 +115,16 @@ describe("e2e: YAML and Python programs through the component provider (the real
         k?.stop();
     });
 
-    it("pulumi package get-schema gives the package schema derived from the stack-config schema", function () {
+    // Mocha runs a suite's own tests before its nested suites: every step is a suite, in order.
+    describe("the package", function () {
+        it("pulumi package get-schema gives the package schema derived from the stack-config schema", function () {
         const env = engineEnv(k, tempDir("e2e-state-"));
         const schema = JSON.parse(mustRun("pulumi", ["package", "get-schema", PROVIDER_DIR], { env, timeoutMs: 5 * 60 * 1000 }));
         const version = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8")).version;
         const expected = packageSchema(version) as Record<string, any>;
         expect(schema.resources).to.deep.equal(expected.resources);
         expect(schema.types).to.deep.equal(expected.types);
+        });
     });
 
     for (const language of LANGUAGES) {
@@ -203,57 +212,61 @@ describe("e2e: YAML and Python programs through the component provider (the real
         });
     }
 
-    for (const language of ["yaml", "python"] as const) {
-        it(`the ${language} program made the same Kubernetes objects as the TypeScript program, and the same outputs`, function () {
-            const ts = deployed.typescript;
-            const other = deployed[language];
-            expect(ts, "the TypeScript deployment").to.not.equal(undefined);
-            expect(other, `the ${language} deployment`).to.not.equal(undefined);
-            const key = (o: any) => `${o.kind}/${o.metadata.name}`;
-            expect(other!.objects.map(key)).to.deep.equal(ts!.objects.map(key));
-            const sts = other!.objects.find((o) => o.kind === "StatefulSet")!;
-            expect(sts.spec.serviceName).to.equal("rabbit-headless");
-            expect(other!.objects).to.deep.equal(ts!.objects);
-            expect(other!.outputs.namespace).to.equal(ts!.outputs.namespace);
-            for (const [name, c] of Object.entries(ts!.outputs.clusters as Record<string, any>)) {
-                const o = other!.outputs.clusters[name];
-                for (const field of ["engine", "version", "replicas", "clientHost", "nodeNames", "managementUrl", "storageClass", "claimTemplateSize", "volumeSize", "cookieSecret", "adminSecret"]) {
-                    expect(o[field], `${name}.${field}`).to.deep.equal(c[field]);
+    describe("compared with the TypeScript program", function () {
+        for (const language of ["yaml", "python"] as const) {
+            it(`the ${language} program made the same Kubernetes objects as the TypeScript program, and the same outputs`, function () {
+                const ts = deployed.typescript;
+                const other = deployed[language];
+                expect(ts, "the TypeScript deployment").to.not.equal(undefined);
+                expect(other, `the ${language} deployment`).to.not.equal(undefined);
+                const key = (o: any) => `${o.kind}/${o.metadata.name}`;
+                expect(other!.objects.map(key)).to.deep.equal(ts!.objects.map(key));
+                const sts = other!.objects.find((o) => o.kind === "StatefulSet")!;
+                expect(sts.spec.serviceName).to.equal("rabbit-headless");
+                expect(other!.objects).to.deep.equal(ts!.objects);
+                expect(other!.outputs.namespace).to.equal(ts!.outputs.namespace);
+                for (const [name, c] of Object.entries(ts!.outputs.clusters as Record<string, any>)) {
+                    const o = other!.outputs.clusters[name];
+                    for (const field of ["engine", "version", "replicas", "clientHost", "nodeNames", "managementUrl", "storageClass", "claimTemplateSize", "volumeSize", "cookieSecret", "adminSecret"]) {
+                        expect(o[field], `${name}.${field}`).to.deep.equal(c[field]);
+                    }
+                    expect(o.headlessService).to.equal(sts.spec.serviceName);
+                    expect(o.connectionUrl).to.match(/^amqp:\/\/[^:]+:[^@]+@rabbit\.messaging-dev\.svc\.cluster\.local:5672/);
                 }
-                expect(o.headlessService).to.equal(sts.spec.serviceName);
-                expect(o.connectionUrl).to.match(/^amqp:\/\/[^:]+:[^@]+@rabbit\.messaging-dev\.svc\.cluster\.local:5672/);
-            }
-        });
-    }
-
-    it("bad settings stop the YAML program with the TypeScript program's key-named problems, before anything registers", async function () {
-        const settings = devSettings() as any;
-        const bad = { ...settings, storage: { ...settings.storage, mode: "hostpath" }, clusters: [{ ...settings.clusters[0], replicas: 2, colour: "red" }] };
-        let problems: string[] = [];
-        try {
-            parseSettings(bad, "broker-platform");
-        } catch (err) {
-            problems = (err as ConfigError).problems;
+            });
         }
-        expect(problems.length).to.be.greaterThan(1);
-        const ts = await engineStack(k, "bad", { config: bad });
-        const yaml = await engineStack(k, "bad", { projectDir: path.join(REPO_ROOT, "examples", "yaml"), linkNodeModules: false, config: bad, prepare: prepare("yaml") });
-        for (const [what, e] of [["typescript", ts], ["yaml", yaml]] as const) {
-            const r = cli(["preview", "--stack", "bad", "--non-interactive"], e.workDir, e.env);
-            expect(r.status, `${what}: ${r.stdout}`).to.not.equal(0);
-            for (const p of problems) expect(r.stdout + r.stderr, what).to.include(p);
-        }
-        expect(k.tryKubectl(["get", "namespace", s.namespace]).status, "nothing was created").to.not.equal(0);
     });
 
-    it("a broken raw-Kubernetes YAML program fails the policy pack with erlang-cookie and headless-service", function () {
-        const dir = projectCopy(path.join(__dirname, "fixtures", "broken-yaml"), { linkNodeModules: false });
-        const env = engineEnv(k, tempDir("e2e-state-"));
-        expect(cli(["stack", "init", "broken"], dir, env).status).to.equal(0);
-        const r = cli(["preview", "--json", "--policy-pack", POLICY_PACK], dir, env);
-        expect(r.status, r.stderr).to.not.equal(0);
-        const mandatory = policyViolations(r.events).filter((v) => v.enforcementLevel === "mandatory");
-        expect(mandatory.map((v) => v.policyName)).to.include.members(["erlang-cookie", "headless-service"]);
-        expect(mandatory.every((v) => v.resourceUrn?.includes("broken-yaml::kubernetes:"))).to.equal(true);
+    describe("refusals", function () {
+        it("bad settings stop the YAML program with the TypeScript program's key-named problems, before anything registers", async function () {
+            const settings = devSettings() as any;
+            const bad = { ...settings, storage: { ...settings.storage, mode: "hostpath" }, clusters: [{ ...settings.clusters[0], replicas: 2, colour: "red" }] };
+            let problems: string[] = [];
+            try {
+                parseSettings(bad, "broker-platform");
+            } catch (err) {
+                problems = (err as ConfigError).problems;
+            }
+            expect(problems.length).to.be.greaterThan(1);
+            const ts = await engineStack(k, "bad", { config: bad });
+            const yaml = await engineStack(k, "bad", { projectDir: path.join(REPO_ROOT, "examples", "yaml"), linkNodeModules: false, config: bad, prepare: prepare("yaml") });
+            for (const [what, e] of [["typescript", ts], ["yaml", yaml]] as const) {
+                const r = cli(["preview", "--stack", "bad", "--non-interactive"], e.workDir, e.env);
+                expect(r.status, `${what}: ${r.stdout}`).to.not.equal(0);
+                for (const p of problems) expect(r.stdout + r.stderr, what).to.include(p);
+            }
+            expect(k.tryKubectl(["get", "namespace", s.namespace]).status, "nothing was created").to.not.equal(0);
+        });
+
+        it("a broken raw-Kubernetes YAML program fails the policy pack with erlang-cookie and headless-service", function () {
+            const dir = projectCopy(path.join(__dirname, "fixtures", "broken-yaml"), { linkNodeModules: false });
+            const env = engineEnv(k, tempDir("e2e-state-"));
+            expect(cli(["stack", "init", "broken"], dir, env).status).to.equal(0);
+            const r = cli(["preview", "--json", "--policy-pack", POLICY_PACK], dir, env);
+            expect(r.status, r.stderr).to.not.equal(0);
+            const mandatory = policyViolations(r.events).filter((v) => v.enforcementLevel === "mandatory");
+            expect(mandatory.map((v) => v.policyName)).to.include.members(["erlang-cookie", "headless-service"]);
+            expect(mandatory.every((v) => v.resourceUrn?.includes("broken-yaml::kubernetes:"))).to.equal(true);
+        });
     });
 });
