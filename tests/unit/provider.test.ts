@@ -4,6 +4,9 @@
  * and bad input stops it with the program's messages before anything registers.
  */
 import { expect } from "chai";
+import * as fs from "fs";
+import * as path from "path";
+import { parse } from "yaml";
 import * as pulumi from "@pulumi/pulumi";
 import { z } from "zod";
 import { ConfigError, parseSettings, platformSchema, setClusterReader } from "../../components";
@@ -11,7 +14,7 @@ import { BrokerPlatformProvider } from "../../components/provider/provider";
 import { CLUSTER_OUTPUTS, CLUSTER_TYPE, packageSchema, PACKAGE_NAME, PLATFORM_TYPE } from "../../components/provider/schema";
 import { fakeReader } from "../support/live";
 import { RecordingMocks } from "../support/mocks";
-import { kubernetesObjects, PROJECT, runStack, stackConfig } from "../support/render";
+import { kubernetesObjects, PROJECT, REPO_ROOT, runStack, stackConfig } from "../support/render";
 
 type Schema = { resources: Record<string, any>; types: Record<string, { properties: Record<string, any>; required?: string[] }> };
 
@@ -93,6 +96,16 @@ describe("component provider", () => {
             for (const key of ["connectionUrl", "clientConnectionUrl"]) expect(CLUSTER_OUTPUTS[key].secret, key).to.equal(true);
             expect(schema.resources[CLUSTER_TYPE].inputProperties.cluster).to.deep.equal({ $ref: `#/types/${PACKAGE_NAME}:index:Cluster` });
         });
+    });
+
+    it("the YAML and Python examples' dev stacks hold the root dev stack's settings, unchanged", () => {
+        for (const example of ["yaml", "python"]) {
+            const doc = parse(fs.readFileSync(path.join(REPO_ROOT, "examples", example, "Pulumi.dev.yaml"), "utf8"));
+            const project = `broker-platform-${example}`;
+            const settings = Object.fromEntries(Object.entries(doc.config as Record<string, unknown>).map(([k, v]) => [k.replace(`${project}:`, ""), v]));
+            expect(settings, example).to.deep.equal(devSettings());
+            expect(doc.encryptionsalt, `${example}: no stack-specific salt is committed`).to.equal(undefined);
+        }
     });
 
     describe("construct", () => {
