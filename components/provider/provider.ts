@@ -14,7 +14,7 @@ import { loadLiveState } from "../live";
 import { adoptableIds, previousDeployment } from "../live/state";
 import { resolveCluster } from "../model";
 import { BrokerPlatform, clusterSummary, ClusterSummary } from "../platform";
-import { CLUSTER_OUTPUTS, CLUSTER_TYPE, PACKAGE_NAME, packageSchema, PLATFORM_TYPE } from "./schema";
+import { CLUSTER_OUTPUTS, CLUSTER_TYPE, PACKAGE_NAME, packageSchema, PLATFORM_TYPE, SECRET_OUTPUTS } from "./schema";
 
 /**
  * Error messages name keys as the TypeScript program's do (`broker-platform:clusters[0].replicas
@@ -40,10 +40,10 @@ async function plain(value: unknown, key: string): Promise<unknown> {
     return value;
 }
 
-/** One cluster's outputs (the schema's `ClusterOutputs`): the platform's summary plus the Service names. */
-export function clusterOutputs(c: BrokerCluster, summary: ClusterSummary): Record<string, unknown> {
+/** One cluster's outputs: the platform's summary plus the Service names; without the secret URLs for the platform's `clusters` map. */
+export function clusterOutputs(c: BrokerCluster, summary: ClusterSummary, opts: { secrets: boolean } = { secrets: true }): Record<string, unknown> {
     const out: Record<string, unknown> = { ...summary, clientService: c.model.names.clientService, headlessService: c.model.names.headlessService };
-    for (const key of Object.keys(out)) if (!(key in CLUSTER_OUTPUTS)) delete out[key];
+    for (const key of Object.keys(out)) if (!(key in CLUSTER_OUTPUTS) || (!opts.secrets && SECRET_OUTPUTS.includes(key))) delete out[key];
     return out;
 }
 
@@ -83,8 +83,15 @@ export class BrokerPlatformProvider implements provider.Provider {
         if (type === PLATFORM_TYPE) {
             const { settings, live } = await checkedPlatform(raw);
             const platform = new BrokerPlatform(name, { settings, live }, options);
-            const clusters = Object.fromEntries(Object.entries(platform.clusters).map(([n, c]) => [n, clusterOutputs(c, clusterSummary(c))]));
-            return { urn: platform.urn, state: { namespace: platform.namespace, clusters } };
+            const entries = Object.entries(platform.clusters);
+            const clusters = Object.fromEntries(entries.map(([n, c]) => [n, clusterOutputs(c, clusterSummary(c), { secrets: false })]));
+            // Whole secret maps, cluster name → URL (see SECRET_OUTPUTS).
+            const urls = (pick: (c: BrokerCluster) => pulumi.Output<string> | undefined) =>
+                pulumi.secret(pulumi.output(Object.fromEntries(entries.flatMap(([n, c]) => (pick(c) ? [[n, pick(c)!]] : [])))));
+            return {
+                urn: platform.urn,
+                state: { namespace: platform.namespace, clusters, connectionUrls: urls((c) => c.connectionUrl), clientConnectionUrls: urls((c) => c.clientConnectionUrl) },
+            };
         }
         if (type === CLUSTER_TYPE) {
             const { settings, live } = await checkedCluster(raw);

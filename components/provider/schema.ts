@@ -165,6 +165,15 @@ export const CLUSTER_OUTPUTS: Record<string, PropertySpec> = {
     volumeSize: str("Size of each data volume."),
 };
 
+const CLUSTER_REQUIRED = ["engine", "version", "replicas", "clientService", "headlessService", "clientHost", "nodeNames", "managementUrl", "connectionUrl"];
+
+/**
+ * The secret outputs. The platform exports them as top-level secret maps (`connectionUrls`,
+ * `clientConnectionUrls`), not inside `clusters`: a secret nested in a map output reaches a Pulumi
+ * YAML program as an empty object (the Go SDK marshals a plain map holding an Output so).
+ */
+export const SECRET_OUTPUTS = ["connectionUrl", "clientConnectionUrl"];
+
 /** The package schema (`pulumi package get-schema`). */
 export function packageSchema(version: string): Record<string, unknown> {
     const b = new SchemaBuilder();
@@ -181,10 +190,11 @@ export function packageSchema(version: string): Record<string, unknown> {
 
     b.types[`${PACKAGE_NAME}:index:ClusterOutputs`] = {
         type: "object",
-        description: "What one cluster exports.",
-        properties: CLUSTER_OUTPUTS,
-        required: ["engine", "version", "replicas", "clientService", "headlessService", "clientHost", "nodeNames", "managementUrl", "connectionUrl"],
+        description: "What one cluster exports, but its connection URLs (the platform's `connectionUrls`).",
+        properties: Object.fromEntries(Object.entries(CLUSTER_OUTPUTS).filter(([key]) => !SECRET_OUTPUTS.includes(key))),
+        required: CLUSTER_REQUIRED.filter((key) => !SECRET_OUTPUTS.includes(key)),
     };
+    const urls = (description: string): PropertySpec => ({ type: "object", additionalProperties: { type: "string" }, secret: true, description });
     return {
         name: PACKAGE_NAME,
         displayName: "broker-platform",
@@ -200,8 +210,10 @@ export function packageSchema(version: string): Record<string, unknown> {
                 properties: {
                     namespace: str("The namespace the brokers run in."),
                     clusters: { type: "object", additionalProperties: { $ref: `#/types/${PACKAGE_NAME}:index:ClusterOutputs` }, description: "Per cluster, by name." },
+                    connectionUrls: urls("Per cluster name, a URL that connects, with credentials (secret)."),
+                    clientConnectionUrls: urls("Per EMQX cluster name, the MQTT URL of its client user (secret)."),
                 },
-                required: ["namespace", "clusters"],
+                required: ["namespace", "clusters", "connectionUrls", "clientConnectionUrls"],
             },
             [CLUSTER_TYPE]: {
                 isComponent: true,
@@ -209,7 +221,7 @@ export function packageSchema(version: string): Record<string, unknown> {
                 inputProperties: clusterInputs,
                 requiredInputs: ["namespace", "storage", "cluster"],
                 properties: CLUSTER_OUTPUTS,
-                required: ["engine", "version", "replicas", "clientService", "headlessService", "clientHost", "nodeNames", "managementUrl", "connectionUrl"],
+                required: CLUSTER_REQUIRED,
             },
         },
         types: b.types,

@@ -15,3 +15,5 @@ brokers = broker_platform.BrokerPlatform(
 
 pulumi.export("namespace", brokers.namespace)
 pulumi.export("clusters", brokers.clusters)
+# Secret: cluster name -> a URL that connects, with credentials.
+pulumi.export("connectionUrls", brokers.connection_urls)

@@ -120,8 +120,10 @@ describe("component provider", () => {
             expect(s.clusters.rabbit.headlessService).to.equal("rabbit-headless");
             expect(s.clusters.rabbit.clientService).to.equal("rabbit");
             expect(s.clusters.rabbit.nodeNames).to.deep.equal([0, 1, 2].map((i) => `rabbit@rabbit-${i}.rabbit-headless.messaging-dev.svc.cluster.local`));
-            expect(s.clusters.rabbit.connectionUrl).to.have.property("secret").that.matches(/^amqp:\/\/.+@rabbit\.messaging-dev\.svc/);
+            expect(s.connectionUrls).to.have.property("secret").that.has.property("rabbit").that.matches(/^amqp:\/\/.+@rabbit\.messaging-dev\.svc/);
+            expect(s.clientConnectionUrls).to.deep.equal({ secret: {} });
             expect(Object.keys(s.clusters.rabbit).every((k) => k in CLUSTER_OUTPUTS)).to.equal(true);
+            expect(s.clusters.rabbit, "no secret nested in clusters").to.not.have.any.keys("connectionUrl", "clientConnectionUrl");
         });
 
         it("bad input stops it with the TypeScript program's key-named problems, before anything registers", async () => {
