@@ -11,6 +11,7 @@
 import { expect } from "chai";
 import { EngineEvent } from "@pulumi/pulumi/automation";
 import * as fs from "fs";
+import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
 import { ConfigError, OWNER_ANNOTATION, parseSettings } from "../../components";
@@ -95,6 +96,17 @@ async function removeRetained(k: LocalCluster, ns: string): Promise<void> {
     await eventually("retained volumes gone", 180_000, () => (k.getJson(["get", "persistentvolumes", "-l", "app.kubernetes.io/managed-by=broker-platform"]).items.length === 0 ? true : undefined));
 }
 
+/**
+ * The CLI caches a package's schema per name and version ($PULUMI_HOME/schemas), and Pulumi YAML
+ * type-checks against that copy: a provider changed under the same version would be checked
+ * against its old schema.
+ */
+function dropCachedSchema(): void {
+    const dir = path.join(process.env.PULUMI_HOME ?? path.join(os.homedir(), ".pulumi"), "schemas");
+    if (!fs.existsSync(dir)) return;
+    for (const f of fs.readdirSync(dir)) if (/^broker-platform-.*\.json$/.test(f)) fs.rmSync(path.join(dir, f));
+}
+
 function camelKeys(v: any): any {
     if (Array.isArray(v)) return v.map(camelKeys);
     if (v && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase()), camelKeys(x)]));
@@ -114,6 +126,7 @@ describe("e2e: YAML and Python programs through the component provider (the real
 
     before(function () {
         requireEngine();
+        dropCachedSchema();
         k = LocalCluster.start("languages", 3);
     });
 
