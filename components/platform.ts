@@ -75,28 +75,29 @@ export class BrokerPlatform extends pulumi.ComponentResource {
 
     /** Stack outputs per cluster; connection URLs stay secret. */
     summary(): Record<string, ClusterSummary> {
-        const out: Record<string, ClusterSummary> = {};
-        for (const [name, c] of Object.entries(this.clusters)) {
-            const { cluster } = c.model;
-            out[name] = {
-                engine: cluster.engine,
-                version: cluster.version,
-                replicas: cluster.replicas,
-                storageClass: claimStorageClass(c.model),
-                claimTemplateSize: c.model.claimTemplateSize,
-                volumeSize: c.model.volumeSize,
-                clientHost: c.clientHost,
-                nodeNames: c.nodeNames,
-                ...(c.managementUrl ? { managementUrl: c.managementUrl } : {}),
-                ...(c.cookieSecretName ? { cookieSecret: c.cookieSecretName } : {}),
-                ...(c.adminSecretName ? { adminSecret: c.adminSecretName } : {}),
-                ...(c.passwordSecretName ? (cluster.engine === "mongodb" ? { keyFileSecret: c.passwordSecretName } : { passwordSecret: c.passwordSecretName }) : {}),
-                ...(c.sentinels ? { sentinels: c.sentinels } : {}),
-                connectionUrl: c.connectionUrl,
-                ...(c.clientConnectionUrl ? { clientConnectionUrl: c.clientConnectionUrl } : {}),
-                ...(c.clientSecretName ? { clientSecret: c.clientSecretName } : {}),
-            };
-        }
-        return out;
+        return Object.fromEntries(Object.entries(this.clusters).map(([name, c]) => [name, clusterSummary(c)]));
     }
+}
+
+/** What a stack exports for one cluster; connection URLs stay secret. */
+export function clusterSummary(c: BrokerCluster): ClusterSummary {
+    const { cluster } = c.model;
+    return {
+        engine: cluster.engine,
+        version: cluster.version,
+        replicas: cluster.replicas,
+        storageClass: claimStorageClass(c.model),
+        claimTemplateSize: c.model.claimTemplateSize,
+        volumeSize: c.model.volumeSize,
+        clientHost: c.clientHost,
+        nodeNames: c.nodeNames,
+        ...(c.managementUrl ? { managementUrl: c.managementUrl } : {}),
+        ...(c.cookieSecretName ? { cookieSecret: c.cookieSecretName } : {}),
+        ...(c.adminSecretName ? { adminSecret: c.adminSecretName } : {}),
+        ...(c.passwordSecretName ? (cluster.engine === "mongodb" ? { keyFileSecret: c.passwordSecretName } : { passwordSecret: c.passwordSecretName }) : {}),
+        ...(c.sentinels ? { sentinels: c.sentinels } : {}),
+        connectionUrl: c.connectionUrl,
+        ...(c.clientConnectionUrl ? { clientConnectionUrl: c.clientConnectionUrl } : {}),
+        ...(c.clientSecretName ? { clientSecret: c.clientSecretName } : {}),
+    };
 }

@@ -84,11 +84,20 @@ export interface EngineStack {
 export async function engineStack(
     k: LocalCluster,
     stackName: string,
-    opts: { projectDir?: string; backendDir?: string; config?: Record<string, unknown> } = {},
+    opts: {
+        projectDir?: string;
+        backendDir?: string;
+        config?: Record<string, unknown>;
+        /** Link the repository's node_modules into the copy (default true; a nodejs program needs it). */
+        linkNodeModules?: boolean;
+        /** Runs in the copy before the stack is created (install a virtual environment, `pulumi package add`). */
+        prepare?: (workDir: string, env: Record<string, string>) => void;
+    } = {},
 ): Promise<EngineStack> {
-    const workDir = projectCopy(opts.projectDir ?? REPO_ROOT);
+    const workDir = projectCopy(opts.projectDir ?? REPO_ROOT, { linkNodeModules: opts.linkNodeModules });
     const backendDir = opts.backendDir ?? tempDir("e2e-state-");
     const env = engineEnv(k, backendDir);
+    opts.prepare?.(workDir, env);
     const setConfig = (config: Record<string, unknown>) => writeStackConfig(workDir, stackName, config);
     if (opts.config) setConfig(opts.config);
     const pulumiCommand = await PulumiCommand.get({ skipVersionCheck: true });
