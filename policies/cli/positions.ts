@@ -5,8 +5,9 @@
  */
 import { isMap, isScalar, isSeq, LineCounter, Node, parseDocument } from "yaml";
 import { FieldRef, K8sObject, Position, SourceLookup, SourceRef } from "../lib/types";
+import { scanPositions } from "./block-positions";
 
-interface NodePositions {
+export interface NodePositions {
     self: Position;
     fields: Map<string | number, Position>;
 }
@@ -163,6 +164,7 @@ export class SourceIndex implements SourceLookup {
     private index(doc: PendingDocument): void {
         if (this.indexed.has(doc)) return;
         this.indexed.add(doc);
+        if (process.env.BROKER_LINT_POSITIONS !== "yaml" && scanPositions(doc, this.positions)) return;
         const lc = new LineCounter();
         const parsed = parseDocument(doc.text.slice(doc.start, doc.end), { lineCounter: lc, prettyErrors: false });
         indexPositions(parsed.contents as Node | null, doc.value, doc.file, lc, this.positions, doc.line - 1);
