@@ -1,7 +1,9 @@
 /**
- * Where loaded values were written. Positions cost a full YAML syntax tree, so documents read on
+ * Where loaded values were written. Positions cost a second read of the text, so documents read on
  * the fast path are indexed only when a report asks for one of their objects or fields: the
- * document's text is parsed again with positions and walked beside the values already loaded.
+ * document's text is scanned (./block-positions; parsed again with `yaml` where the scanner
+ * declines) and walked beside the values already loaded. Only the last few indexed documents keep
+ * their positions.
  */
 import { isMap, isScalar, isSeq, LineCounter, Node, parseDocument } from "yaml";
 import { FieldRef, K8sObject, Position, SourceLookup, SourceRef } from "../lib/types";
@@ -88,12 +90,17 @@ function holds(root: unknown, target: object): boolean {
     return false;
 }
 
+/** How many documents read without positions keep them once indexed. */
+const RECENT_DOCUMENTS = 32;
+
 export class SourceIndex implements SourceLookup {
+    /** Positions of documents read with them (the exact path). */
     readonly positions = new WeakMap<object, NodePositions>();
     private readonly known = new Map<K8sObject, SourceRef>();
     private readonly pendingOf = new WeakMap<object, PendingDocument>();
     private readonly pending: PendingDocument[] = [];
-    private readonly indexed = new WeakSet<PendingDocument>();
+    /** Positions of the documents indexed last, least recent first. */
+    private readonly recent = new Map<PendingDocument, WeakMap<object, NodePositions>>();
     /** Documents searched (in order) for fields outside their finding's object. */
     private searched = 0;
     private readonly holderOf = new WeakMap<object, PendingDocument>();
@@ -114,12 +121,9 @@ export class SourceIndex implements SourceLookup {
         if (known) return known;
         const doc = this.pendingOf.get(object);
         if (!doc) return undefined;
-        let self: { line: number; column?: number } | undefined = this.positions.get(object)?.self;
+        let self: { line: number; column?: number } | undefined = this.recent.get(doc)?.get(object)?.self;
         if (!self && object === doc.value) self = rootStart(doc);
-        if (!self) {
-            this.index(doc);
-            self = this.positions.get(object)?.self;
-        }
+        if (!self) self = this.index(doc).get(object)?.self;
         const source: SourceRef = self ? { file: doc.file, line: self.line, column: self.column } : { file: doc.file };
         this.known.set(object, source);
         return source;
@@ -130,10 +134,7 @@ export class SourceIndex implements SourceLookup {
         let p = this.positions.get(at.node);
         if (!p) {
             const doc = this.documentHolding(at.node, owner);
-            if (doc) {
-                this.index(doc);
-                p = this.positions.get(at.node);
-            }
+            if (doc) p = this.index(doc).get(at.node);
         }
         return p ? ((at.key !== undefined ? p.fields.get(at.key) : undefined) ?? p.self) : undefined;
     }
@@ -161,12 +162,25 @@ export class SourceIndex implements SourceLookup {
         return undefined;
     }
 
-    private index(doc: PendingDocument): void {
-        if (this.indexed.has(doc)) return;
-        this.indexed.add(doc);
-        if (process.env.BROKER_LINT_POSITIONS !== "yaml" && scanPositions(doc, this.positions)) return;
-        const lc = new LineCounter();
-        const parsed = parseDocument(doc.text.slice(doc.start, doc.end), { lineCounter: lc, prettyErrors: false });
-        indexPositions(parsed.contents as Node | null, doc.value, doc.file, lc, this.positions, doc.line - 1);
+    /**
+     * The positions of a document read without them. Only the last few documents asked about keep
+     * theirs (the engine asks object by object in input order), so memory does not grow with the input.
+     */
+    private index(doc: PendingDocument): WeakMap<object, NodePositions> {
+        let positions = this.recent.get(doc);
+        if (positions) {
+            this.recent.delete(doc);
+            this.recent.set(doc, positions);
+            return positions;
+        }
+        positions = new WeakMap();
+        if (!scanPositions(doc, positions)) {
+            const lc = new LineCounter();
+            const parsed = parseDocument(doc.text.slice(doc.start, doc.end), { lineCounter: lc, prettyErrors: false });
+            indexPositions(parsed.contents as Node | null, doc.value, doc.file, lc, positions, doc.line - 1);
+        }
+        this.recent.set(doc, positions);
+        if (this.recent.size > RECENT_DOCUMENTS) this.recent.delete(this.recent.keys().next().value!);
+        return positions;
     }
 }

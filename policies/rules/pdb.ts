@@ -26,7 +26,7 @@ interface Budget {
     selector: ParsedSelector;
 }
 
-/** A namespace's PDBs with their selectors read once: by one `matchLabels` pair, or always tried. */
+/** A namespace's PDBs with their selectors read once: by one of their `matchLabels` pairs, or always tried. */
 interface Budgets {
     byLabel: Map<string, Budget[]>;
     always: Budget[];
@@ -40,19 +40,28 @@ function budgetsIn(model: Model, ns: string): Budgets {
     let budgets = perNs.get(ns);
     if (budgets) return budgets;
     budgets = { byLabel: new Map(), always: [] };
+    const read: Budget[] = [];
+    const uses = new Map<string, number>();
     model.ofKindIn("PodDisruptionBudget", ns).forEach((pdb, order) => {
         const selector = parseLabelSelector(rec(pdb.spec)?.selector);
         if (!selector || selector.invalid) return; // selects nothing
-        const first = Object.entries(selector.matchLabels)[0];
-        const budget = { pdb, order, selector };
-        if (!first) budgets!.always.push(budget);
-        else {
-            const key = `${first[0]}\u0000${first[1]}`;
-            const list = budgets!.byLabel.get(key);
-            if (list) list.push(budget);
-            else budgets!.byLabel.set(key, [budget]);
-        }
+        read.push({ pdb, order, selector });
+        for (const [k, v] of Object.entries(selector.matchLabels)) uses.set(`${k}\u0000${v}`, (uses.get(`${k}\u0000${v}`) ?? 0) + 1);
     });
+    for (const budget of read) {
+        // Filed under its rarest pair (the instance label, usually), which any pods it selects carry.
+        let key: string | undefined;
+        for (const [k, v] of Object.entries(budget.selector.matchLabels)) {
+            const candidate = `${k}\u0000${v}`;
+            if (key === undefined || uses.get(candidate)! < uses.get(key)!) key = candidate;
+        }
+        if (key === undefined) budgets.always.push(budget);
+        else {
+            const list = budgets.byLabel.get(key);
+            if (list) list.push(budget);
+            else budgets.byLabel.set(key, [budget]);
+        }
+    }
     perNs.set(ns, budgets);
     return budgets;
 }
