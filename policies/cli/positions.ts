@@ -5,7 +5,10 @@
  * declines) and walked beside the values already loaded. Only the last few indexed documents keep
  * their positions.
  */
-import { isMap, isScalar, isSeq, LineCounter, Node, parseDocument } from "yaml";
+import type { LineCounter, Node } from "yaml";
+
+/** The `yaml` package, loaded on first use: the fast path never needs it. */
+const yaml = (): typeof import("yaml") => require("yaml") as typeof import("yaml");
 import { FieldRef, K8sObject, Position, SourceLookup, SourceRef } from "../lib/types";
 import { scanPositions } from "./block-positions";
 
@@ -41,15 +44,15 @@ export function indexPositions(node: Node | null | undefined, value: unknown, fi
     if (!self || into.has(value)) return;
     const fields = new Map<string | number, Position>();
     into.set(value, { self, fields });
-    if (isMap(node) && !Array.isArray(value)) {
+    if (yaml().isMap(node) && !Array.isArray(value)) {
         for (const pair of node.items) {
-            const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+            const key = yaml().isScalar(pair.key) ? String(pair.key.value) : undefined;
             if (key === undefined) continue;
             const pos = at(pair.value as Node) ?? at(pair.key as Node);
             if (pos) fields.set(key, pos);
             indexPositions(pair.value as Node, (value as Record<string, unknown>)[key], file, lc, into, lineOffset);
         }
-    } else if (isSeq(node) && Array.isArray(value)) {
+    } else if (yaml().isSeq(node) && Array.isArray(value)) {
         node.items.forEach((item, i) => {
             const pos = at(item as Node);
             if (pos) fields.set(i, pos);
@@ -98,7 +101,8 @@ export class SourceIndex implements SourceLookup {
     readonly positions = new WeakMap<object, NodePositions>();
     private readonly known = new Map<K8sObject, SourceRef>();
     private readonly pendingOf = new WeakMap<object, PendingDocument>();
-    private readonly pending: PendingDocument[] = [];
+    /** Documents read without positions, in input order. */
+    readonly pending: PendingDocument[] = [];
     /** Positions of the documents indexed last, least recent first. */
     private readonly recent = new Map<PendingDocument, WeakMap<object, NodePositions>>();
     /** Documents searched (in order) for fields outside their finding's object. */
@@ -175,8 +179,8 @@ export class SourceIndex implements SourceLookup {
         }
         positions = new WeakMap();
         if (!scanPositions(doc, positions)) {
-            const lc = new LineCounter();
-            const parsed = parseDocument(doc.text.slice(doc.start, doc.end), { lineCounter: lc, prettyErrors: false });
+            const lc = new (yaml().LineCounter)();
+            const parsed = yaml().parseDocument(doc.text.slice(doc.start, doc.end), { lineCounter: lc, prettyErrors: false });
             indexPositions(parsed.contents as Node | null, doc.value, doc.file, lc, positions, doc.line - 1);
         }
         this.recent.set(doc, positions);
