@@ -11,7 +11,8 @@
  * loaded): the caller then parses the document with `yaml`. Nothing is recorded unless the whole
  * document was read.
  */
-import type { NodePositions, PendingDocument } from "./positions";
+import type { Position } from "../lib/types";
+import type { FieldPositions, NodePositions, PendingDocument } from "./positions";
 
 interface Scanned {
     kind: "map" | "seq" | "scalar";
@@ -276,6 +277,44 @@ class Scanner {
     }
 }
 
+/** Positions of one scanned map or list, turned into lines and columns only when asked for. */
+class ScannedPositions implements NodePositions {
+    readonly fields: FieldPositions;
+
+    constructor(
+        private readonly node: Scanned,
+        private readonly where: (offset: number) => Position,
+    ) {
+        this.fields = new ScannedFields(node, where);
+    }
+
+    get self(): Position {
+        return this.where(this.node.at);
+    }
+}
+
+class ScannedFields implements FieldPositions {
+    constructor(
+        private readonly node: Scanned,
+        private readonly where: (offset: number) => Position,
+    ) {}
+
+    private index(key: string | number): number {
+        if (this.node.kind === "map") return typeof key === "string" ? this.node.keys!.indexOf(key) : -1;
+        return typeof key === "number" && Number.isInteger(key) && key >= 0 && key < this.node.children!.length ? key : -1;
+    }
+
+    get(key: string | number): Position | undefined {
+        const i = this.index(key);
+        return i === -1 ? undefined : this.where(this.node.children![i].at);
+    }
+
+    *[Symbol.iterator](): IterableIterator<[string | number, Position]> {
+        const children = this.node.children!;
+        for (let i = 0; i < children.length; i++) yield [this.node.kind === "map" ? this.node.keys![i] : i, this.where(children[i].at)];
+    }
+}
+
 /** Line starts of `text[start, end)`, for offset → line and column. */
 function lineStarts(text: string, start: number, end: number): number[] {
     const out = [start];
@@ -317,7 +356,7 @@ export function scanPositions(doc: PendingDocument, into: WeakMap<object, NodePo
     }
     if (!root) return true;
     const lines = lineStarts(text, start, end);
-    const pos = (offset: number) => {
+    const where = (offset: number): Position => {
         let lo = 0;
         let hi = lines.length - 1;
         while (lo < hi) {
@@ -331,8 +370,7 @@ export function scanPositions(doc: PendingDocument, into: WeakMap<object, NodePo
     const walk = (node: Scanned, value: unknown): boolean => {
         if (value === null || typeof value !== "object") return node.kind === "scalar";
         if (node.kind === "scalar") return false;
-        const fields = new Map<string | number, { file: string; line: number; column: number }>();
-        found.push([value, { self: pos(node.at), fields }]);
+        found.push([value, new ScannedPositions(node, where)]);
         const children = node.children!;
         if (node.kind === "map") {
             if (Array.isArray(value)) return false;
@@ -340,16 +378,12 @@ export function scanPositions(doc: PendingDocument, into: WeakMap<object, NodePo
             if (keys.length !== Object.keys(value).length) return false;
             for (let i = 0; i < keys.length; i++) {
                 if (!Object.prototype.hasOwnProperty.call(value, keys[i])) return false;
-                fields.set(keys[i], pos(children[i].at));
                 if (!walk(children[i], (value as Record<string, unknown>)[keys[i]])) return false;
             }
             return true;
         }
         if (!Array.isArray(value) || value.length !== children.length) return false;
-        for (let i = 0; i < children.length; i++) {
-            fields.set(i, pos(children[i].at));
-            if (!walk(children[i], value[i])) return false;
-        }
+        for (let i = 0; i < children.length; i++) if (!walk(children[i], value[i])) return false;
         return true;
     };
     if (!walk(root, doc.value)) return false;

@@ -12,9 +12,15 @@ const yaml = (): typeof import("yaml") => require("yaml") as typeof import("yaml
 import { FieldRef, K8sObject, Position, SourceLookup, SourceRef } from "../lib/types";
 import { scanPositions } from "./block-positions";
 
+/** Where the fields of one map (by key) or list (by index) start. */
+export interface FieldPositions extends Iterable<[string | number, Position]> {
+    get(key: string | number): Position | undefined;
+}
+
+/** Where one map or list, and each of its fields, starts. */
 export interface NodePositions {
-    self: Position;
-    fields: Map<string | number, Position>;
+    readonly self: Position;
+    readonly fields: FieldPositions;
 }
 
 /** A document read without positions: where its text is, and the value it produced. */
@@ -145,7 +151,7 @@ export class SourceIndex implements SourceLookup {
 
     private documentHolding(node: object, owner?: K8sObject): PendingDocument | undefined {
         const ownDoc = owner ? this.pendingOf.get(owner) : undefined;
-        if (ownDoc && holds(owner, node)) return ownDoc;
+        if (ownDoc && (this.recent.get(ownDoc)?.has(node) || holds(owner, node))) return ownDoc;
         const found = this.holderOf.get(node);
         if (found) return found;
         // A field in another object (the ConfigMap a container reads): each document is walked at
