@@ -12,7 +12,7 @@
  * document was read.
  */
 import type { Position } from "../lib/types";
-import type { FieldPositions, NodePositions, PendingDocument } from "./positions";
+import type { FieldPositions, NodePositions, PendingDocument, PositionTable } from "./positions";
 
 interface Scanned {
     kind: "map" | "seq" | "scalar";
@@ -326,7 +326,7 @@ function lineStarts(text: string, start: number, end: number): number[] {
  * Records positions for `doc` into `into` as `indexPositions` would from a `yaml` parse of the
  * document's text; false, with nothing recorded, when the text is not one the scanner reads.
  */
-export function scanPositions(doc: PendingDocument, into: WeakMap<object, NodePositions>): boolean {
+export function scanPositions(doc: PendingDocument, into: PositionTable): boolean {
     const { text, start, end, file } = doc;
     const slice = text.slice(start, end);
     if (slice.includes("\r") || slice.includes("\uFEFF")) return false;

@@ -17,6 +17,13 @@ export interface FieldPositions extends Iterable<[string | number, Position]> {
     get(key: string | number): Position | undefined;
 }
 
+/** Positions by map or list (the loaded value, by identity). */
+export interface PositionTable {
+    get(value: object): NodePositions | undefined;
+    has(value: object): boolean;
+    set(value: object, positions: NodePositions): unknown;
+}
+
 /** Where one map or list, and each of its fields, starts. */
 export interface NodePositions {
     readonly self: Position;
@@ -38,7 +45,7 @@ export interface PendingDocument {
  * Records, for every map and list of `value` (by identity), where it and each of its fields start,
  * walking the syntax tree that produced it; `lineOffset` shifts lines of a document parsed alone.
  */
-export function indexPositions(node: Node | null | undefined, value: unknown, file: string, lc: LineCounter, into: WeakMap<object, NodePositions>, lineOffset = 0): void {
+export function indexPositions(node: Node | null | undefined, value: unknown, file: string, lc: LineCounter, into: PositionTable, lineOffset = 0): void {
     if (!node || value === null || typeof value !== "object") return;
     const at = (n: Node | null | undefined): Position | undefined => {
         const r = n?.range;
@@ -110,7 +117,7 @@ export class SourceIndex implements SourceLookup {
     /** Documents read without positions, in input order. */
     readonly pending: PendingDocument[] = [];
     /** Positions of the documents indexed last, least recent first. */
-    private readonly recent = new Map<PendingDocument, WeakMap<object, NodePositions>>();
+    private readonly recent = new Map<PendingDocument, Map<object, NodePositions>>();
     /** Documents searched (in order) for fields outside their finding's object. */
     private searched = 0;
     private readonly holderOf = new WeakMap<object, PendingDocument>();
@@ -176,14 +183,14 @@ export class SourceIndex implements SourceLookup {
      * The positions of a document read without them. Only the last few documents asked about keep
      * theirs (the engine asks object by object in input order), so memory does not grow with the input.
      */
-    private index(doc: PendingDocument): WeakMap<object, NodePositions> {
+    private index(doc: PendingDocument): Map<object, NodePositions> {
         let positions = this.recent.get(doc);
         if (positions) {
             this.recent.delete(doc);
             this.recent.set(doc, positions);
             return positions;
         }
-        positions = new WeakMap();
+        positions = new Map();
         if (!scanPositions(doc, positions)) {
             const lc = new (yaml().LineCounter)();
             const parsed = yaml().parseDocument(doc.text.slice(doc.start, doc.end), { lineCounter: lc, prettyErrors: false });
