@@ -42,6 +42,8 @@ function which(tool: string): string | undefined {
 
 interface Sample {
     seconds: number;
+    /** User + system CPU time: less skewed than wall time when other processes share the cores. */
+    cpuSeconds?: number;
     peakMb?: number;
     code: number | null;
 }
@@ -49,25 +51,33 @@ interface Sample {
 /** One whole-process run; wall time and peak RSS as the kernel accounts them. */
 function runOnce(cmd: string[]): Sample {
     const report = path.join(os.tmpdir(), `broker-lint-bench-time-${process.pid}`);
-    const argv = TIME ? [TIME, "-f", "%e %M", "-o", report, ...cmd] : cmd;
+    const argv = TIME ? [TIME, "-f", "%e %M %U %S", "-o", report, ...cmd] : cmd;
     const t0 = process.hrtime.bigint();
     const r = spawnSync(argv[0], argv.slice(1), { stdio: ["ignore", "ignore", "ignore"], timeout: 600000 });
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     if (!TIME) return { seconds, code: r.status };
-    const [wall, kb] = fs.readFileSync(report, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
+    const [wall, kb, user, sys] = fs.readFileSync(report, "utf8").trim().split("\n").pop()!.split(" ").map(Number);
     fs.rmSync(report, { force: true });
-    return { seconds: wall || seconds, peakMb: kb / 1024, code: r.status };
+    return { seconds: wall || seconds, cpuSeconds: user + sys, peakMb: kb / 1024, code: r.status };
 }
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** Runs the commands in turn (A B A B …) after one warm-up each; medians per command. */
-function measure(cmds: Record<string, string[]>): Record<string, { seconds: number; peakMb?: number; code: number | null }> {
+function measure(cmds: Record<string, string[]>): Record<string, Sample> {
     const samples: Record<string, Sample[]> = {};
     for (const cmd of Object.values(cmds)) runOnce(cmd);
     for (let i = 0; i < RUNS; i++) for (const [name, cmd] of Object.entries(cmds)) (samples[name] ??= []).push(runOnce(cmd));
     return Object.fromEntries(
-        Object.entries(samples).map(([name, s]) => [name, { seconds: median(s.map((x) => x.seconds)), peakMb: s[0].peakMb === undefined ? undefined : median(s.map((x) => x.peakMb!)), code: s[0].code }]),
+        Object.entries(samples).map(([name, s]) => [
+            name,
+            {
+                seconds: median(s.map((x) => x.seconds)),
+                cpuSeconds: s[0].cpuSeconds === undefined ? undefined : median(s.map((x) => x.cpuSeconds!)),
+                peakMb: s[0].peakMb === undefined ? undefined : median(s.map((x) => x.peakMb!)),
+                code: s[0].code,
+            },
+        ]),
     );
 }
 
@@ -102,6 +112,7 @@ function writeLargeFile(file: string, bytes: number): number {
 }
 
 const fmt = (s: number) => (s < 1 ? `${Math.round(s * 1000)} ms` : `${s.toFixed(2)} s`);
+const cpu = (x: Sample) => (x.cpuSeconds === undefined ? "" : `, cpu ${fmt(x.cpuSeconds)}`);
 
 function main(): void {
     if (!fs.existsSync(path.join(ROOT, "policies", "dist", "cli", "main.js"))) {
@@ -111,7 +122,8 @@ function main(): void {
     const kubeLinter = which("kube-linter");
     console.log(`kube-score: ${kubeScore ?? "not installed"}`);
     console.log(`kube-linter: ${kubeLinter ?? "not installed (golang.stackrox.io/kube-linter is not on the Go module proxy reachable here); not measured"}`);
-    console.log(`runs per figure: ${RUNS} after one warm-up, medians; peak memory: ${TIME ? "maximum RSS from /usr/bin/time" : "not measured (no /usr/bin/time)"}\n`);
+    console.log(`runs per figure: ${RUNS} after one warm-up, medians; peak memory and CPU time: ${TIME ? "maximum RSS, user + system time from /usr/bin/time" : "not measured (no /usr/bin/time)"}`);
+    console.log(`load average at start: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")} on ${os.cpus().length} cores\n`);
 
     const objects = generate(5000);
     lint(objects.slice(0, 200));
@@ -134,8 +146,8 @@ function main(): void {
             const ratio = r.kubeScore ? r.kubeScore.seconds / r.ours.seconds : undefined;
             rows.push([
                 `${count.toLocaleString("en-US")} objects in ${files} files`,
-                `${fmt(r.ours.seconds)} (exit ${r.ours.code})`,
-                r.kubeScore ? fmt(r.kubeScore.seconds) : "not installed",
+                `${fmt(r.ours.seconds)} (exit ${r.ours.code}${cpu(r.ours)})`,
+                r.kubeScore ? `${fmt(r.kubeScore.seconds)}${r.kubeScore.cpuSeconds === undefined ? "" : ` (cpu ${fmt(r.kubeScore.cpuSeconds)})`}` : "not installed",
                 ratio ? `${ratio.toFixed(2)}x` : "-",
                 ">= 1.5x",
                 ratio ? (ratio >= 1.5 ? "yes" : "NO") : "-",
@@ -145,7 +157,7 @@ function main(): void {
         const largeObjects = writeLargeFile(large, 50 * 1024 * 1024);
         const big = measure({ ours: [process.execPath, BIN, "--format", "json", large] }).ours;
         const mb = (fs.statSync(large).size / 1024 / 1024).toFixed(1);
-        rows.push([`one ${mb} MB file (${largeObjects.toLocaleString("en-US")} objects): time`, `${fmt(big.seconds)} (exit ${big.code})`, "", "", "<= 10 s", big.seconds <= 10 ? "yes" : "NO"]);
+        rows.push([`one ${mb} MB file (${largeObjects.toLocaleString("en-US")} objects): time`, `${fmt(big.seconds)} (exit ${big.code}${cpu(big)})`, "", "", "<= 10 s", big.seconds <= 10 ? "yes" : "NO"]);
         if (big.peakMb !== undefined) rows.push([`one ${mb} MB file: peak memory`, `${big.peakMb.toFixed(0)} MB`, "", "", "<= 500 MB", big.peakMb <= 500 ? "yes" : "NO"]);
         const start = measure({ version: [process.execPath, BIN, "--version"], small: [process.execPath, BIN, SMALL], node: [process.execPath, "-e", "0"] });
         rows.push(["start-up: --version", fmt(start.version.seconds), "", "", "<= 0.25 s", start.version.seconds <= 0.25 ? "yes" : "NO"]);
@@ -153,6 +165,7 @@ function main(): void {
         rows.push(["floor: node -e 0", fmt(start.node.seconds), "", "", "", ""]);
         const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
         for (const r of rows) console.log(r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd());
+        console.log(`\nload average at end: ${os.loadavg().map((l) => l.toFixed(2)).join(", ")}`);
     } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }

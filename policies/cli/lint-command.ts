@@ -1,6 +1,5 @@
 /** The lint run behind `broker-lint <paths…>`: load, lint, report; returns the exit code. */
 import * as fs from "fs";
-import { parse as parseYaml } from "yaml";
 import { ConfigError, resolveConfig, ResolvedConfig } from "../config";
 import { hasMandatory, lint } from "../engine";
 import { formatJson, formatSarif, formatText } from "./format";
@@ -23,7 +22,7 @@ function loadConfig(file: string): ResolvedConfig {
     }
     let raw: unknown;
     try {
-        raw = parseYaml(text, { prettyErrors: false });
+        raw = (require("yaml") as typeof import("yaml")).parse(text, { prettyErrors: false });
     } catch (e) {
         const pos = (e as { linePos?: Array<{ line: number }> }).linePos;
         throw new ConfigError(`${pos?.[0] ? `line ${pos[0].line}: ` : ""}invalid YAML/JSON: ${(e as Error).message.split("\n")[0]}`);

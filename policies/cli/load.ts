@@ -13,7 +13,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { CORE_SCHEMA, loadAll } from "js-yaml";
-import { isMap, isScalar, isSeq, LineCounter, Node, parseAllDocuments, Scalar, visit } from "yaml";
+import type { LineCounter, Node, Scalar } from "yaml";
+
+/** The `yaml` package, loaded on first use: the fast path never needs it. */
+const yaml = (): typeof import("yaml") => require("yaml") as typeof import("yaml");
 import { FieldRef, K8sObject, Position } from "../lib/types";
 import { indexPositions, PendingDocument, SourceIndex } from "./positions";
 
@@ -80,10 +83,10 @@ export function collectFiles(inputs: string[], errors: LoadError[]): string[] {
 }
 
 /** Offsets of text covered by quoted or block scalars, where `{{` is just data. */
-function stringRanges(docs: ReturnType<typeof parseAllDocuments>): Array<[number, number]> {
+function stringRanges(docs: ReturnType<typeof import("yaml").parseAllDocuments>): Array<[number, number]> {
     const ranges: Array<[number, number]> = [];
     for (const doc of docs) {
-        visit(doc, {
+        yaml().visit(doc, {
             Scalar(_k, node: Scalar) {
                 if (node.type && node.type !== "PLAIN" && node.range) ranges.push([node.range[0], node.range[1]]);
             },
@@ -99,15 +102,15 @@ function stringRanges(docs: ReturnType<typeof parseAllDocuments>): Array<[number
  * comments and strings is the reason, or it parses only as a flow mapping whose key is itself a
  * flow mapping (`name: {{ .Release.Name }}`), which no manifest means.
  */
-function helmTemplateLine(text: string, docs: ReturnType<typeof parseAllDocuments>, lc: LineCounter): number | undefined {
+function helmTemplateLine(text: string, docs: ReturnType<typeof import("yaml").parseAllDocuments>, lc: LineCounter): number | undefined {
     if (!text.includes("{{")) return undefined;
     for (const doc of docs) {
         let at: number | undefined;
-        visit(doc, {
+        yaml().visit(doc, {
             Map(_k, node) {
-                if (at === undefined && node.flow && node.items.some((pair) => isMap(pair.key) && (pair.key as { flow?: boolean }).flow)) {
+                if (at === undefined && node.flow && node.items.some((pair) => yaml().isMap(pair.key) && (pair.key as { flow?: boolean }).flow)) {
                     at = node.range?.[0];
-                    return visit.BREAK;
+                    return yaml().visit.BREAK;
                 }
                 return undefined;
             },
@@ -204,10 +207,10 @@ export function loadText(text: string, file: string, into: Loaded): void {
 
 /** Reads the whole text with `yaml`, positions included. */
 function loadExact(text: string, file: string, into: Loaded): void {
-    const lc = new LineCounter();
-    let docs: ReturnType<typeof parseAllDocuments>;
+    const lc = new (yaml().LineCounter)();
+    let docs: ReturnType<typeof import("yaml").parseAllDocuments>;
     try {
-        const parsed = parseAllDocuments(text, { lineCounter: lc, prettyErrors: false });
+        const parsed = yaml().parseAllDocuments(text, { lineCounter: lc, prettyErrors: false });
         docs = Array.isArray(parsed) ? parsed : [];
     } catch (e) {
         into.errors.push({ file, message: `cannot parse: ${e instanceof Error ? e.message : String(e)}` });
@@ -242,19 +245,19 @@ function loadExact(text: string, file: string, into: Loaded): void {
 function addValue(value: unknown, node: Node | null, file: string, lc: LineCounter, into: Loaded): void {
     if (value === null || value === undefined) return;
     if (Array.isArray(value)) {
-        const items = isSeq(node) ? node.items : [];
+        const items = yaml().isSeq(node) ? node.items : [];
         value.forEach((v, i) => addValue(v, (items[i] as Node) ?? null, file, lc, into));
         return;
     }
     if (typeof value !== "object") {
-        into.errors.push({ file, line: lineOf(node, lc), message: `expected a Kubernetes object, found ${describe(value)}${isScalar(node) ? ` (${JSON.stringify(String(value)).slice(0, 40)})` : ""}` });
+        into.errors.push({ file, line: lineOf(node, lc), message: `expected a Kubernetes object, found ${describe(value)}${yaml().isScalar(node) ? ` (${JSON.stringify(String(value)).slice(0, 40)})` : ""}` });
         return;
     }
     const obj = value as K8sObject;
     const kind = typeof obj.kind === "string" ? obj.kind : undefined;
     if (kind && kind.endsWith("List") && Array.isArray(obj.items)) {
-        const itemsNode = isMap(node) ? (node.get("items", true) as Node | undefined) : undefined;
-        const seq = isSeq(itemsNode) ? itemsNode.items : [];
+        const itemsNode = yaml().isMap(node) ? (node.get("items", true) as Node | undefined) : undefined;
+        const seq = yaml().isSeq(itemsNode) ? itemsNode.items : [];
         obj.items.forEach((v: unknown, i: number) => addValue(v, (seq[i] as Node) ?? null, file, lc, into));
         return;
     }

@@ -1,14 +1,33 @@
 /**
- * Where loaded values were written. Positions cost a full YAML syntax tree, so documents read on
+ * Where loaded values were written. Positions cost a second read of the text, so documents read on
  * the fast path are indexed only when a report asks for one of their objects or fields: the
- * document's text is parsed again with positions and walked beside the values already loaded.
+ * document's text is scanned (./block-positions; parsed again with `yaml` where the scanner
+ * declines) and walked beside the values already loaded. Only the last few indexed documents keep
+ * their positions.
  */
-import { isMap, isScalar, isSeq, LineCounter, Node, parseDocument } from "yaml";
-import { FieldRef, K8sObject, Position, SourceLookup, SourceRef } from "../lib/types";
+import type { LineCounter, Node } from "yaml";
 
-interface NodePositions {
-    self: Position;
-    fields: Map<string | number, Position>;
+/** The `yaml` package, loaded on first use: the fast path never needs it. */
+const yaml = (): typeof import("yaml") => require("yaml") as typeof import("yaml");
+import { FieldRef, K8sObject, Position, SourceLookup, SourceRef } from "../lib/types";
+import { scanPositions } from "./block-positions";
+
+/** Where the fields of one map (by key) or list (by index) start. */
+export interface FieldPositions extends Iterable<[string | number, Position]> {
+    get(key: string | number): Position | undefined;
+}
+
+/** Positions by map or list (the loaded value, by identity). */
+export interface PositionTable {
+    get(value: object): NodePositions | undefined;
+    has(value: object): boolean;
+    set(value: object, positions: NodePositions): unknown;
+}
+
+/** Where one map or list, and each of its fields, starts. */
+export interface NodePositions {
+    readonly self: Position;
+    readonly fields: FieldPositions;
 }
 
 /** A document read without positions: where its text is, and the value it produced. */
@@ -26,7 +45,7 @@ export interface PendingDocument {
  * Records, for every map and list of `value` (by identity), where it and each of its fields start,
  * walking the syntax tree that produced it; `lineOffset` shifts lines of a document parsed alone.
  */
-export function indexPositions(node: Node | null | undefined, value: unknown, file: string, lc: LineCounter, into: WeakMap<object, NodePositions>, lineOffset = 0): void {
+export function indexPositions(node: Node | null | undefined, value: unknown, file: string, lc: LineCounter, into: PositionTable, lineOffset = 0): void {
     if (!node || value === null || typeof value !== "object") return;
     const at = (n: Node | null | undefined): Position | undefined => {
         const r = n?.range;
@@ -38,15 +57,15 @@ export function indexPositions(node: Node | null | undefined, value: unknown, fi
     if (!self || into.has(value)) return;
     const fields = new Map<string | number, Position>();
     into.set(value, { self, fields });
-    if (isMap(node) && !Array.isArray(value)) {
+    if (yaml().isMap(node) && !Array.isArray(value)) {
         for (const pair of node.items) {
-            const key = isScalar(pair.key) ? String(pair.key.value) : undefined;
+            const key = yaml().isScalar(pair.key) ? String(pair.key.value) : undefined;
             if (key === undefined) continue;
             const pos = at(pair.value as Node) ?? at(pair.key as Node);
             if (pos) fields.set(key, pos);
             indexPositions(pair.value as Node, (value as Record<string, unknown>)[key], file, lc, into, lineOffset);
         }
-    } else if (isSeq(node) && Array.isArray(value)) {
+    } else if (yaml().isSeq(node) && Array.isArray(value)) {
         node.items.forEach((item, i) => {
             const pos = at(item as Node);
             if (pos) fields.set(i, pos);
@@ -87,12 +106,18 @@ function holds(root: unknown, target: object): boolean {
     return false;
 }
 
+/** How many documents read without positions keep them once indexed. */
+const RECENT_DOCUMENTS = 32;
+
 export class SourceIndex implements SourceLookup {
+    /** Positions of documents read with them (the exact path). */
     readonly positions = new WeakMap<object, NodePositions>();
     private readonly known = new Map<K8sObject, SourceRef>();
     private readonly pendingOf = new WeakMap<object, PendingDocument>();
-    private readonly pending: PendingDocument[] = [];
-    private readonly indexed = new WeakSet<PendingDocument>();
+    /** Documents read without positions, in input order. */
+    readonly pending: PendingDocument[] = [];
+    /** Positions of the documents indexed last, least recent first. */
+    private readonly recent = new Map<PendingDocument, Map<object, NodePositions>>();
     /** Documents searched (in order) for fields outside their finding's object. */
     private searched = 0;
     private readonly holderOf = new WeakMap<object, PendingDocument>();
@@ -113,12 +138,9 @@ export class SourceIndex implements SourceLookup {
         if (known) return known;
         const doc = this.pendingOf.get(object);
         if (!doc) return undefined;
-        let self: { line: number; column?: number } | undefined = this.positions.get(object)?.self;
+        let self: { line: number; column?: number } | undefined = this.recent.get(doc)?.get(object)?.self;
         if (!self && object === doc.value) self = rootStart(doc);
-        if (!self) {
-            this.index(doc);
-            self = this.positions.get(object)?.self;
-        }
+        if (!self) self = this.index(doc).get(object)?.self;
         const source: SourceRef = self ? { file: doc.file, line: self.line, column: self.column } : { file: doc.file };
         this.known.set(object, source);
         return source;
@@ -129,17 +151,14 @@ export class SourceIndex implements SourceLookup {
         let p = this.positions.get(at.node);
         if (!p) {
             const doc = this.documentHolding(at.node, owner);
-            if (doc) {
-                this.index(doc);
-                p = this.positions.get(at.node);
-            }
+            if (doc) p = this.index(doc).get(at.node);
         }
         return p ? ((at.key !== undefined ? p.fields.get(at.key) : undefined) ?? p.self) : undefined;
     }
 
     private documentHolding(node: object, owner?: K8sObject): PendingDocument | undefined {
         const ownDoc = owner ? this.pendingOf.get(owner) : undefined;
-        if (ownDoc && holds(owner, node)) return ownDoc;
+        if (ownDoc && (this.recent.get(ownDoc)?.has(node) || holds(owner, node))) return ownDoc;
         const found = this.holderOf.get(node);
         if (found) return found;
         // A field in another object (the ConfigMap a container reads): each document is walked at
@@ -160,11 +179,25 @@ export class SourceIndex implements SourceLookup {
         return undefined;
     }
 
-    private index(doc: PendingDocument): void {
-        if (this.indexed.has(doc)) return;
-        this.indexed.add(doc);
-        const lc = new LineCounter();
-        const parsed = parseDocument(doc.text.slice(doc.start, doc.end), { lineCounter: lc, prettyErrors: false });
-        indexPositions(parsed.contents as Node | null, doc.value, doc.file, lc, this.positions, doc.line - 1);
+    /**
+     * The positions of a document read without them. Only the last few documents asked about keep
+     * theirs (the engine asks object by object in input order), so memory does not grow with the input.
+     */
+    private index(doc: PendingDocument): Map<object, NodePositions> {
+        let positions = this.recent.get(doc);
+        if (positions) {
+            this.recent.delete(doc);
+            this.recent.set(doc, positions);
+            return positions;
+        }
+        positions = new Map();
+        if (!scanPositions(doc, positions)) {
+            const lc = new (yaml().LineCounter)();
+            const parsed = yaml().parseDocument(doc.text.slice(doc.start, doc.end), { lineCounter: lc, prettyErrors: false });
+            indexPositions(parsed.contents as Node | null, doc.value, doc.file, lc, positions, doc.line - 1);
+        }
+        this.recent.set(doc, positions);
+        if (this.recent.size > RECENT_DOCUMENTS) this.recent.delete(this.recent.keys().next().value!);
+        return positions;
     }
 }

@@ -61,6 +61,62 @@ function roleGrants(role: K8sObject): Grant {
     return { ok, wildcards: [...new Set(wildcards)], wildcardAt };
 }
 
+/** Bindings by what their subjects could name: `sa\0name`, `user\0name`, `group\0name`. */
+interface BindingIndex {
+    /** Per scope (`ns\0<namespace>` for RoleBindings, `cluster` for ClusterRoleBindings). */
+    byKey: Map<string, Map<string, K8sObject[]>>;
+    /** Place of each binding in the inputs. */
+    order: Map<K8sObject, number>;
+}
+
+const bindingIndexes = new WeakMap<Model, BindingIndex>();
+
+function bindingIndex(model: Model): BindingIndex {
+    let index = bindingIndexes.get(model);
+    if (index) return index;
+    index = { byKey: new Map(), order: new Map() };
+    const add = (scope: string, key: string, rb: K8sObject) => {
+        let keys = index!.byKey.get(scope);
+        if (!keys) index!.byKey.set(scope, (keys = new Map()));
+        const list = keys.get(key);
+        if (!list) keys.set(key, [rb]);
+        else if (list[list.length - 1] !== rb) list.push(rb);
+    };
+    for (const rb of [...model.ofKind("RoleBinding"), ...model.ofKind("ClusterRoleBinding")]) {
+        if (!index.order.has(rb)) index.order.set(rb, index.order.size);
+        const scope = kindOf(rb) === "RoleBinding" ? `ns\u0000${namespaceOf(rb)}` : "cluster";
+        for (const s of recs(rb.subjects)) {
+            const name = str(s.name);
+            const kind = str(s.kind);
+            if (name === undefined) continue;
+            if (kind === "ServiceAccount") add(scope, `sa\u0000${name}`, rb);
+            else if (kind === "User") add(scope, `user\u0000${name}`, rb);
+            else if (kind === "Group") add(scope, `group\u0000${name}`, rb);
+        }
+    }
+    bindingIndexes.set(model, index);
+    return index;
+}
+
+/**
+ * The RoleBindings of `ns`, then the ClusterRoleBindings, that have a subject which is, or nearly
+ * is, ServiceAccount `sa` of `ns` (in input order): the only ones `check` says anything about.
+ */
+function bindingsNaming(model: Model, sa: string, ns: string): K8sObject[] {
+    const index = bindingIndex(model);
+    const keys = [`sa\u0000${sa}`, `user\u0000system:serviceaccount:${ns}:${sa}`, "group\u0000system:serviceaccounts", `group\u0000system:serviceaccounts:${ns}`];
+    const out: K8sObject[] = [];
+    for (const scope of [`ns\u0000${ns}`, "cluster"]) {
+        const byKey = index.byKey.get(scope);
+        if (!byKey) continue;
+        const hits = new Set<K8sObject>();
+        for (const k of keys) for (const rb of byKey.get(k) ?? []) hits.add(rb);
+        // In input order, as the findings and problems are listed.
+        out.push(...[...hits].sort((a, b) => index.order.get(a)! - index.order.get(b)!));
+    }
+    return out;
+}
+
 function check(b: Broker, model: Model): Finding[] {
     const d = discoveryOf(b);
     if (!d.callsApi) return [];
@@ -69,8 +125,7 @@ function check(b: Broker, model: Model): Finding[] {
     const problems: string[] = [];
     const out: Finding[] = [];
     let granted = false;
-    const bindings = [...model.ofKindIn("RoleBinding", ns), ...model.ofKind("ClusterRoleBinding")];
-    for (const rb of bindings) {
+    for (const rb of bindingsNaming(model, sa, ns)) {
         const subjects = recs(rb.subjects);
         const forSA = subjects.filter((s) => subjectIsSA(s, sa, ns, rb));
         const nearMiss = subjects.filter((s) => str(s.kind) === "ServiceAccount" && str(s.name) === sa && !forSA.includes(s));

@@ -33,6 +33,15 @@ function escapeRe(s: string): string {
     return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+const partsOf = new Map<string, string[]>();
+
+/** A naming pattern split into literal text, `{variable}` and `*` (once per pattern). */
+function patternParts(pattern: string): string[] {
+    let parts = partsOf.get(pattern);
+    if (!parts) partsOf.set(pattern, (parts = pattern.split(/(\{[a-z]+\}|\*)/)));
+    return parts;
+}
+
 export function namingMatches(pattern: string, serviceName: string, b: { name: string; podLabels: Record<string, string>; object: K8sObject }): boolean {
     const stem = b.name.replace(/-(server|core|replicant)(-[a-z0-9]{1,10})?$/, "");
     const labels = { ...labelsOf(b.object), ...b.podLabels };
@@ -43,15 +52,23 @@ export function namingMatches(pattern: string, serviceName: string, b: { name: s
         app: labels["app.kubernetes.io/name"],
     };
     let re = "";
-    for (const part of pattern.split(/(\{[a-z]+\}|\*)/)) {
-        if (part === "*") re += ".*";
-        else if (/^\{[a-z]+\}$/.test(part)) {
+    let literal = "";
+    let wildcard = false;
+    for (const part of patternParts(pattern)) {
+        if (part === "*") {
+            re += ".*";
+            wildcard = true;
+        } else if (/^\{[a-z]+\}$/.test(part)) {
             const v = vars[part.slice(1, -1)];
             if (v === undefined) return false;
             re += escapeRe(v);
-        } else re += escapeRe(part);
+            literal += v;
+        } else {
+            re += escapeRe(part);
+            literal += part;
+        }
     }
-    return new RegExp(`^${re}$`).test(serviceName);
+    return wildcard ? new RegExp(`^${re}$`).test(serviceName) : literal === serviceName;
 }
 
 export function findService(model: Model, namespace: string, name: string): K8sObject | undefined {

@@ -5,8 +5,8 @@
  */
 import { Broker, buildModel, Model } from "../lib/model";
 import { fieldOf, finding, noOptions, Rule } from "../lib/rule";
-import { labelSelectorMatches } from "../lib/selectors";
-import { Finding } from "../lib/types";
+import { matchesSelector, parseLabelSelector, ParsedSelector } from "../lib/selectors";
+import { Finding, K8sObject } from "../lib/types";
 import { int, nameOf, rec, str } from "../lib/util";
 
 /** An IntOrString budget scaled to `n` replicas (percentages round up, as the disruption controller does). */
@@ -27,10 +27,66 @@ const MAJORITY_LOSS: Record<Broker["engine"], string> = {
     redis: "the Sentinels left cannot authorise a failover",
     mongodb: "the replica set can elect no primary and takes no writes",
 };
+interface Budget {
+    pdb: K8sObject;
+    order: number;
+    selector: ParsedSelector;
+}
+
+/** A namespace's PDBs with their selectors read once: by one of their `matchLabels` pairs, or always tried. */
+interface Budgets {
+    byLabel: Map<string, Budget[]>;
+    always: Budget[];
+}
+
+const budgetIndexes = new WeakMap<Model, Map<string, Budgets>>();
+
+function budgetsIn(model: Model, ns: string): Budgets {
+    let perNs = budgetIndexes.get(model);
+    if (!perNs) budgetIndexes.set(model, (perNs = new Map()));
+    let budgets = perNs.get(ns);
+    if (budgets) return budgets;
+    budgets = { byLabel: new Map(), always: [] };
+    const read: Budget[] = [];
+    const uses = new Map<string, number>();
+    model.ofKindIn("PodDisruptionBudget", ns).forEach((pdb, order) => {
+        const selector = parseLabelSelector(rec(pdb.spec)?.selector);
+        if (!selector || selector.invalid) return; // selects nothing
+        read.push({ pdb, order, selector });
+        for (const [k, v] of Object.entries(selector.matchLabels)) uses.set(`${k}\u0000${v}`, (uses.get(`${k}\u0000${v}`) ?? 0) + 1);
+    });
+    for (const budget of read) {
+        // Filed under its rarest pair (the instance label, usually), which any pods it selects carry.
+        let key: string | undefined;
+        for (const [k, v] of Object.entries(budget.selector.matchLabels)) {
+            const candidate = `${k}\u0000${v}`;
+            if (key === undefined || uses.get(candidate)! < uses.get(key)!) key = candidate;
+        }
+        if (key === undefined) budgets.always.push(budget);
+        else {
+            const list = budgets.byLabel.get(key);
+            if (list) list.push(budget);
+            else budgets.byLabel.set(key, [budget]);
+        }
+    }
+    perNs.set(ns, budgets);
+    return budgets;
+}
+
+/** The PDBs of the broker's namespace selecting its pods, in input order. */
+function selecting(model: Model, b: Broker): K8sObject[] {
+    const budgets = budgetsIn(model, b.namespace);
+    const candidates = [...budgets.always];
+    for (const [k, v] of Object.entries(b.podLabels)) candidates.push(...(budgets.byLabel.get(`${k}\u0000${v}`) ?? []));
+    return candidates
+        .filter((c) => matchesSelector(c.selector, b.podLabels))
+        .sort((x, y) => x.order - y.order)
+        .map((c) => c.pdb);
+}
 
 function check(b: Broker, model: Model): Finding[] {
     if (b.kind === "Pod" || b.kind === "Job") return [];
-    const pdbs = model.ofKindIn("PodDisruptionBudget", b.namespace).filter((p) => labelSelectorMatches(rec(p.spec)?.selector, b.podLabels));
+    const pdbs = selecting(model, b);
     const out: Finding[] = [];
     const n = b.replicas;
     if (pdbs.length === 0) {

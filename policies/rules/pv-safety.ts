@@ -64,7 +64,9 @@ function checkPV(pv: K8sObject, sameHostPath: Map<string, K8sObject[]>, out: Fin
     const hp = str(rec(spec.hostPath)?.path);
     if (hp !== undefined) {
         const key = hp.replace(/\/+$/, "");
-        sameHostPath.set(key, [...(sameHostPath.get(key) ?? []), pv]);
+        const same = sameHostPath.get(key);
+        if (same) same.push(pv);
+        else sameHostPath.set(key, [pv]);
         if (!pinnedNode(pv) && !rec(spec.nodeAffinity)) {
             out.push(finding(pv, `hostPath PersistentVolume ${name} is not pinned to a node (spec.nodeAffinity): after a reschedule the pod binds the same PV on another machine and finds an empty directory`, true, fieldOf(spec, "hostPath")));
         }
