@@ -2,6 +2,7 @@
  * credentials: no passwords in ConfigMaps a broker uses (`default_pass`, `*.password`, `*_PASS`
  * keys, passwords in definitions.json) and no literal password env values in broker pods.
  * ConfigMaps are readable by anyone with `get configmaps` and end up in logs and Git; use a Secret.
+ * Advisory: a Secret a broker reads as a password or shared secret that holds a guessable value.
  */
 import { allContainers, dataField, hasRuntimePart, objectData, resolveEnv } from "../lib/env";
 import { parseConf } from "../lib/conf";
@@ -29,6 +30,47 @@ const REDIS_BOOT_PLACEHOLDER = "replace-default-auth";
 const REDIS_SECRET_DIRECTIVE = /^[ \t]*(requirepass|masterauth|sentinel[ \t]+auth-pass[ \t]+\S+|sentinel[ \t]+sentinel-pass)[ \t]+(\S+)/gm;
 /** The same on a command line: `redis-server --requirepass secret`. */
 const REDIS_SECRET_FLAG = /--(requirepass|masterauth)[ =]+(\S+)/g;
+
+/** Env names whose value is a password or shared secret (Redis AUTH); Erlang cookies are the erlang-cookie rule's. */
+const SHARED_SECRET_ENV = /(^|_)(PASS|PASSWORD|PASSWD|AUTH|SECRET)$/i;
+/** Below this, or with fewer distinct characters than this, a secret is guessable. */
+const MIN_SECRET_LENGTH = 16;
+const MIN_DISTINCT_CHARACTERS = 4;
+
+/**
+ * Advisory: a Secret among the inputs that a broker reads as a password or shared secret, holding
+ * a short or repetitive value (a chart's `redisPassword: aaaaaa`). Being in a Secret keeps it out
+ * of ConfigMaps, not out of reach of anyone who guesses it.
+ */
+function scanWeakSecrets(b: Broker, model: Model): Finding[] {
+    const out: Finding[] = [];
+    const seen = new Set<string>();
+    for (const c of allContainers(b.podSpec)) {
+        for (const e of recs(c.env)) {
+            const ref = rec(rec(e.valueFrom)?.secretKeyRef);
+            const envName = str(e.name);
+            const secretName = str(ref?.name);
+            const key = str(ref?.key);
+            if (!envName || !secretName || !key || !SHARED_SECRET_ENV.test(envName) || /_FILE$/.test(envName)) continue;
+            const secret = model.lookup("Secret", b.namespace, secretName);
+            const value = secret ? objectData(secret)[key] : undefined;
+            if (value === undefined || value.length === 0 || seen.has(`${secretName}/${key}`)) continue;
+            const distinct = new Set(value).size;
+            if (value.length >= MIN_SECRET_LENGTH && distinct >= MIN_DISTINCT_CHARACTERS) continue;
+            seen.add(`${secretName}/${key}`);
+            const what = value.length < MIN_SECRET_LENGTH ? `${value.length} character${value.length === 1 ? "" : "s"}` : `${value.length} characters of only ${distinct} distinct`;
+            out.push(
+                finding(
+                    secret!,
+                    `Secret ${secretName} key ${key}, which ${b.name} reads as ${envName} (container ${str(c.name) ?? "?"}), holds a guessable value (${what}): a password or shared secret needs at least ${MIN_SECRET_LENGTH} random characters; generate it`,
+                    true,
+                    dataField(secret!, key),
+                ),
+            );
+        }
+    }
+    return out;
+}
 
 /** ConfigMaps a broker reads: mounted, envFrom'd or referenced by configMapKeyRef. */
 function configMapsOf(b: Broker, model: Model): Set<K8sObject> {
@@ -189,6 +231,7 @@ export const credentials: Rule = {
                 if (fromSecret) replaced.add(cm);
             }
             out.push(...scanEnv(b, model));
+            out.push(...scanWeakSecrets(b, model));
             if (b.engine === "mongodb") out.push(...scanKeyFile(b));
         }
         for (const cm of model.ofKind("ConfigMap")) {

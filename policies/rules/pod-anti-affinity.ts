@@ -12,7 +12,32 @@ import { fieldOf, finding, Rule } from "../lib/rule";
 import { HOSTNAME, spreadingOf } from "../lib/spreading";
 import { brokerClaims, candidatePVs, isHostLocalPV } from "../lib/storage";
 import { Finding } from "../lib/types";
-import { rec } from "../lib/util";
+import { rec, recs, str } from "../lib/util";
+
+/**
+ * Topology labels Kubernetes deprecated in 1.17 for `topology.kubernetes.io/zone` / `region`.
+ * Nodes of clusters that dropped them carry neither, so a term on them spreads nothing.
+ */
+const DEPRECATED_TOPOLOGY_KEYS: Record<string, string> = {
+    "failure-domain.beta.kubernetes.io/zone": "topology.kubernetes.io/zone",
+    "failure-domain.beta.kubernetes.io/region": "topology.kubernetes.io/region",
+};
+
+/** Advisory: anti-affinity terms and spread constraints keyed on a deprecated topology label. */
+function deprecatedTopologyKeys(b: Broker): Finding[] {
+    const anti = rec(rec(b.podSpec.affinity)?.podAntiAffinity);
+    const terms = [
+        ...recs(anti?.requiredDuringSchedulingIgnoredDuringExecution),
+        ...recs(anti?.preferredDuringSchedulingIgnoredDuringExecution).map((w) => rec(w.podAffinityTerm) ?? {}),
+        ...recs(b.podSpec.topologySpreadConstraints),
+    ];
+    return terms.flatMap((term) => {
+        const key = str(term.topologyKey);
+        const current = key ? DEPRECATED_TOPOLOGY_KEYS[key] : undefined;
+        if (!current) return [];
+        return [finding(b.object, `${b.name} spreads its pods by ${key}, deprecated since Kubernetes 1.17: nodes are labelled ${current}, and on clusters that dropped the old label the term spreads nothing; use ${current}`, true, fieldOf(term, "topologyKey"))];
+    });
+}
 
 const options = z.strictObject({
     /** Demand a `required…` term even when the data is on network storage. */
@@ -31,6 +56,10 @@ export function dataOnNodeLocalStorage(b: Broker, model: Model): boolean {
 
 function check(b: Broker, model: Model, opts: PodAntiAffinityOptions): Finding[] {
     if (b.replicas < 2 || b.kind === "DaemonSet" || b.kind === "Pod") return [];
+    return [...deprecatedTopologyKeys(b), ...spreadFindings(b, model, opts)];
+}
+
+function spreadFindings(b: Broker, model: Model, opts: PodAntiAffinityOptions): Finding[] {
     const { required, preferred, spread } = spreadingOf(b.podSpec, b.podLabels, b.namespace);
     const local = dataOnNodeLocalStorage(b, model);
     const mustRequire = opts.alwaysRequire || local;

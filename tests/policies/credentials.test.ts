@@ -1,6 +1,6 @@
 import { expect } from "chai";
 import { credentials } from "../../policies/rules";
-import { find, goodRabbit, mandatory, setEnv } from "./support";
+import { advisory, find, goodRabbit, mandatory, setEnv } from "./support";
 
 describe("policies: credentials", () => {
     it("passes the good cluster", () => {
@@ -18,6 +18,19 @@ describe("policies: credentials", () => {
         find(o, "ConfigMap").data.RABBITMQ_DEFAULT_PASS = "guest";
         find(o, "ConfigMap").data["definitions.json"] = '{"users":[{"name":"a","password":"b"}]}';
         expect(mandatory(credentials, o)).to.have.length(2);
+    });
+    it("advises on a guessable password in a Secret the broker reads (short or repetitive), never on strong or absent ones", () => {
+        const withPassword = (value: string | undefined) => {
+            const o = goodRabbit();
+            setEnv(o, "RABBITMQ_DEFAULT_PASS", { secretKeyRef: { name: "rmq-login", key: "password" } });
+            if (value !== undefined) o.push({ apiVersion: "v1", kind: "Secret", metadata: { name: "rmq-login", namespace: find(o, "StatefulSet").metadata.namespace }, stringData: { password: value } });
+            return o;
+        };
+        expect(advisory(credentials, withPassword("aaaaaa")).join()).to.match(/Secret rmq-login key password, which .* reads as RABBITMQ_DEFAULT_PASS .*guessable value \(6 characters\)/);
+        expect(advisory(credentials, withPassword("abababababababababab")).join()).to.match(/20 characters of only 2 distinct/);
+        expect(mandatory(credentials, withPassword("aaaaaa")), "advisory only").to.deep.equal([]);
+        expect(advisory(credentials, withPassword("k3v9X2qaLp0wZr7TnB4e"))).to.deep.equal([]);
+        expect(advisory(credentials, withPassword(undefined)), "a Secret outside the inputs is not judged").to.deep.equal([]);
     });
     it("flags literal password env values, not secret refs", () => {
         const o = goodRabbit();

@@ -1,11 +1,25 @@
 import { expect } from "chai";
 import { podAntiAffinity } from "../../policies/rules";
-import { find, goodEmqx, goodRabbit, mandatory } from "./support";
+import { advisory, find, goodEmqx, goodRabbit, mandatory } from "./support";
 
 describe("policies: pod-anti-affinity", () => {
     it("passes required and (on network storage) preferred terms", () => {
         expect(mandatory(podAntiAffinity, goodRabbit())).to.deep.equal([]);
         expect(mandatory(podAntiAffinity, goodEmqx())).to.deep.equal([]);
+    });
+    it("advises on terms keyed on the deprecated failure-domain.beta.kubernetes.io labels, whatever else holds", () => {
+        const o = goodRabbit();
+        const spec = find(o, "StatefulSet").spec.template.spec;
+        const required = spec.affinity.podAntiAffinity.requiredDuringSchedulingIgnoredDuringExecution[0];
+        expect(advisory(podAntiAffinity, o)).to.deep.equal([]);
+        spec.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution = [
+            { weight: 100, podAffinityTerm: { labelSelector: required.labelSelector, topologyKey: "failure-domain.beta.kubernetes.io/zone" } },
+        ];
+        spec.topologySpreadConstraints = [{ maxSkew: 1, topologyKey: "failure-domain.beta.kubernetes.io/region", whenUnsatisfiable: "ScheduleAnyway", labelSelector: required.labelSelector }];
+        const found = advisory(podAntiAffinity, o).join("\n");
+        expect(found).to.match(/failure-domain\.beta\.kubernetes\.io\/zone, deprecated .*use topology\.kubernetes\.io\/zone/);
+        expect(found).to.match(/failure-domain\.beta\.kubernetes\.io\/region, deprecated .*use topology\.kubernetes\.io\/region/);
+        expect(mandatory(podAntiAffinity, o), "the required hostname term still satisfies the rule").to.deep.equal([]);
     });
     it("flags a missing term and a term that does not select the pod", () => {
         const o = goodRabbit();

@@ -44,7 +44,9 @@ describe("policies: seed manifests", () => {
         has("discovery-rbac", /rmq-cluster .*public-service\/rmq-cluster/);
         has("discovery-rbac", /StatefulSet\/mq-system\/rabbitmq /);
         has("odd-replicas", /rmq-cluster/, "advisory");
-        expect(r.violations.filter((v) => v.policy === "credentials")).to.deep.equal([]);
+        // The password is in a Secret (no ConfigMap or literal env), but it is the placeholder RABBITMQ_PASS.
+        has("credentials", /Secret\/public-service\/rmq-cluster-secret .*key password.*RABBITMQ_DEFAULT_PASS.*guessable value \(13 characters\)/, "advisory");
+        expect(r.violations.filter((v) => v.policy === "credentials" && v.enforcement === "mandatory")).to.deep.equal([]);
     });
     it("000 (RabbitMQ, NFS PVs): Recycle on every PV", () => {
         const { r } = run("000-pv-nfs.yaml", "000-statefulset.yaml", "000-headless-service.yaml");
@@ -60,6 +62,16 @@ describe("policies: seed manifests", () => {
         has("pod-management-policy", /OrderedReady/, "advisory");
         expect(r.violations.filter((v) => v.policy === "discovery-rbac")).to.deep.equal([]);
     });
+    it("001 (redis-ha Helm release with the post's values): the password aaaaaa, a deprecated zone key, no PDB; values file ignored", () => {
+        const { has, r } = run("001-redis-ha-values.yaml", "001-redis-ha-release.yaml");
+        has("credentials", /Secret\/default\/my-redis-redis-ha .*key auth.*AUTH.*guessable value \(6 characters\)/, "advisory");
+        has("pod-anti-affinity", /my-redis-redis-ha-server .*failure-domain\.beta\.kubernetes\.io\/zone.*topology\.kubernetes\.io\/zone/, "advisory");
+        has("pdb", /no PodDisruptionBudget selects my-redis-redis-ha-server/, "advisory");
+        // The password is in a Secret, the required hostname term spreads the data nodes, the announce names agree.
+        expect(r.violations.filter((v) => v.enforcement === "mandatory")).to.deep.equal([]);
+        expect(r.violations.filter((v) => v.policy === "credentials")).to.have.length(1);
+    });
+
     it("002 (RabbitMQ 3.8): literal cookie, default_pass in the ConfigMap, naming, no anti-affinity, not-ready peers", () => {
         const { has, r } = run("002-01-rabbitmq-configmap.yaml", "002-02-rabbitmq-service.yaml", "002-03-rabbitmq-rbac.yaml", "002-04-rabbitmq-cluster-sts.yaml");
         has("erlang-cookie", /RABBITMQ_ERLANG_COOKIE from a literal/);
