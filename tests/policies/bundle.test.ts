@@ -77,6 +77,29 @@ describe("policies: the broker-lint bundle", function () {
         });
     }
 
+    it("loads with V8's code cache kept in the temp directory, and prints the same with a cache, without one and with a broken one", function () {
+        const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "broker-lint-cache-test-"));
+        try {
+            const bin = (args: string[]) => {
+                const r = spawnSync(process.execPath, [path.join(ROOT, "policies", "bin", "broker-lint.js"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, TMPDIR: tmp } });
+                return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+            };
+            const args = ["--format", "json", path.relative(ROOT, SEEDS)];
+            const modules = runEntry(MODULES, args);
+            expect(bin(args), "first run, no cache").to.deep.equal(modules);
+            const cacheDir = fs.readdirSync(tmp).filter((d) => d.startsWith("broker-lint-code-cache-")).map((d) => path.join(tmp, d));
+            expect(cacheDir).to.have.length(1);
+            const entries = fs.readdirSync(cacheDir[0]).map((f) => path.join(cacheDir[0], f));
+            expect(entries, "main.js and lint-command.js cached").to.have.length(2);
+            expect(bin(args), "from the cache").to.deep.equal(modules);
+            for (const f of entries) fs.writeFileSync(f, "not a code cache");
+            expect(bin(args), "a broken cache").to.deep.equal(modules);
+            expect(fs.readFileSync(entries[0], "utf8"), "a rejected cache is written again").to.not.equal("not a code cache");
+        } finally {
+            fs.rmSync(tmp, { recursive: true, force: true });
+        }
+    });
+
     it("holds zod's English messages, which the config errors use", function () {
         const r = runEntry(BUNDLE, ["--config", path.join(dir, "bad-option.yaml"), seed("002-04-rabbitmq-cluster-sts.yaml")]);
         expect(r.code).to.equal(2);
