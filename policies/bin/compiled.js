@@ -8,9 +8,10 @@
 //
 // The bundles load with V8's code cache: V8's compiled code of a bundle is kept in the temp
 // directory after a run (keyed by the file's path, size and time, the Node version and the
-// architecture; V8 itself rejects a cache from another V8 or other flags) and read back by later
-// runs instead of compiling the bundle again. Without a usable cache the bundle compiles as any
-// module does; a temp directory that cannot be written only costs speed.
+// architecture, replacing the cache of an earlier build; V8 itself rejects a cache from another V8
+// or other flags) and read back by later runs instead of compiling the bundle again. Without a
+// usable cache the bundle compiles as any module does; a temp directory that cannot be written
+// only costs speed.
 "use strict";
 const fs = require("fs");
 const path = require("path");
@@ -39,6 +40,18 @@ function cacheDir() {
     }
 }
 
+/** Two 32-bit FNV-1a hashes of `s` (not `crypto`: loading it costs about 10 ms of the start-up). */
+function pathHash(s) {
+    let a = 0x811c9dc5;
+    let b = 0x01000193;
+    for (let i = 0; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        a = Math.imul(a ^ c, 0x01000193) >>> 0;
+        b = Math.imul(b ^ c, 0x811c9dc5) >>> 0;
+    }
+    return a.toString(16) + b.toString(16);
+}
+
 /** Runs the bundle `file` as a CommonJS module with V8's code cache; returns its exports. */
 function loadBundle(file) {
     const Module = require("module");
@@ -47,7 +60,7 @@ function loadBundle(file) {
     const source = fs.readFileSync(file, "utf8");
     const st = fs.statSync(file);
     const dir = cacheDir();
-    const key = dir && path.join(dir, require("crypto").createHash("sha256").update([file, st.size, st.mtimeMs, process.version, process.arch].join("\0")).digest("hex").slice(0, 40));
+    const key = dir && path.join(dir, [path.basename(file), st.size, st.mtimeMs, process.version, process.arch, pathHash(file)].join("-"));
     let cachedData;
     try {
         cachedData = key ? fs.readFileSync(key) : undefined;
@@ -75,6 +88,9 @@ function loadBundle(file) {
                 const tmp = `${key}.${process.pid}`;
                 fs.writeFileSync(tmp, script.createCachedData());
                 fs.renameSync(tmp, key);
+                // The caches of earlier builds of the same file go.
+                const [base, hash] = [`${path.basename(file)}-`, `-${pathHash(file)}`];
+                for (const f of fs.readdirSync(dir)) if (f.startsWith(base) && f.endsWith(hash) && f !== path.basename(key)) fs.rmSync(path.join(dir, f), { force: true });
             } catch {
                 // a read-only temp dir only costs speed
             }

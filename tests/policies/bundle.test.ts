@@ -92,9 +92,14 @@ describe("policies: the broker-lint bundle", function () {
             const entries = fs.readdirSync(cacheDir[0]).map((f) => path.join(cacheDir[0], f));
             expect(entries, "main.js and lint-command.js cached").to.have.length(2);
             expect(bin(args), "from the cache").to.deep.equal(modules);
+            // An earlier build's cache of the same file is replaced when a new one is written.
+            const earlier = entries[0].replace(/-(\d+)-(\d+(\.\d+)?)-/, "-1-2-");
+            expect(earlier).to.not.equal(entries[0]);
+            fs.writeFileSync(earlier, "an earlier build's cache");
             for (const f of entries) fs.writeFileSync(f, "not a code cache");
             expect(bin(args), "a broken cache").to.deep.equal(modules);
             expect(fs.readFileSync(entries[0], "utf8"), "a rejected cache is written again").to.not.equal("not a code cache");
+            expect(fs.existsSync(earlier), "the earlier build's cache is gone").to.equal(false);
         } finally {
             fs.rmSync(tmp, { recursive: true, force: true });
         }
