@@ -8,8 +8,10 @@
 // --help start without the linter. zod's CommonJS index loads the error messages of all its ~50
 // locales (`z.locales`, half of zod's code); the bundle holds the English ones only, the ones zod
 // uses unless configured otherwise (nothing here does). Built from dist/, the same JavaScript tsc emits for the pack
-// and the `./cli` export; nothing else imports the bundles.
+// and the `./cli` export; nothing else imports the bundles. Each bundle ends with the licences of
+// the packages it holds.
 "use strict";
+const fs = require("fs");
 const path = require("path");
 const esbuild = require("esbuild");
 
@@ -40,12 +42,33 @@ const zodEnglishOnly = {
     },
 };
 
-const common = { bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "warning", legalComments: "eof" };
+const common = { bundle: true, platform: "node", target: "node20", format: "cjs", logLevel: "warning", legalComments: "eof", absWorkingDir: __dirname, metafile: true, write: false };
 
-Promise.all([
-    esbuild.build({ ...common, entryPoints: [path.join(dist, "cli", "main.js")], outfile: path.join(dist, "bundle", "cli", "main.js"), plugins: [lintCommandSibling] }),
-    esbuild.build({ ...common, entryPoints: [path.join(dist, "cli", "lint-command.js")], outfile: path.join(dist, "bundle", "cli", "lint-command.js"), plugins: [zodEnglishOnly] }),
-]).catch((e) => {
+/** The licences of the packages a bundle holds (its inputs under node_modules), as a closing comment. */
+function licences(metafile) {
+    const packages = new Map();
+    for (const input of Object.keys(metafile.inputs)) {
+        const m = /^(.*?node_modules\/((?:@[^/]+\/)?[^/]+))\//.exec(input);
+        if (m) packages.set(m[2], path.resolve(__dirname, m[1]));
+    }
+    return [...packages.keys()].sort().map((name) => {
+        const dir = packages.get(name);
+        const version = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")).version;
+        const file = fs.readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
+        if (!file) throw new Error(`${name}: no licence file to carry into the bundle`);
+        const text = fs.readFileSync(path.join(dir, file), "utf8").replace(/\*\//g, "* /").trimEnd();
+        return `\n/*! ${name} ${version}, bundled; its licence:\n\n${text}\n*/\n`;
+    }).join("");
+}
+
+async function bundle(entry, plugins) {
+    const outfile = path.join(dist, "bundle", "cli", `${entry}.js`);
+    const r = await esbuild.build({ ...common, entryPoints: [path.join(dist, "cli", `${entry}.js`)], outfile, plugins });
+    fs.mkdirSync(path.dirname(outfile), { recursive: true });
+    fs.writeFileSync(outfile, r.outputFiles.find((f) => f.path === outfile).text + licences(r.metafile));
+}
+
+Promise.all([bundle("main", [lintCommandSibling]), bundle("lint-command", [zodEnglishOnly])]).catch((e) => {
     process.stderr.write(`${e && e.message ? e.message : String(e)}\n`);
     process.exitCode = 1;
 });

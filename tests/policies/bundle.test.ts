@@ -50,6 +50,12 @@ describe("policies: the broker-lint bundle", function () {
         expect(required(path.join(DIST, "bundle", "cli", "lint-command.js")).filter((m) => !builtin(m))).to.deep.equal([]);
     });
 
+    it("carries the licence of every package it holds", function () {
+        const carried = (file: string) => [...fs.readFileSync(file, "utf8").matchAll(/\/\*! (\S+) [\d.]+, bundled; its licence:\n\n(.+)/g)].map((m) => [m[1], /license|copyright/i.test(m[2])]);
+        expect(carried(BUNDLE)).to.deep.equal([["commander", true]]);
+        expect(carried(path.join(DIST, "bundle", "cli", "lint-command.js"))).to.deep.equal([["js-yaml", true], ["yaml", true], ["zod", true]]);
+    });
+
     const seed = (name: string) => path.join(path.relative(ROOT, SEEDS), name);
     const cases: Array<[string, string[], string?]> = [
         ["--version", ["--version"]],
