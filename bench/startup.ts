@@ -3,7 +3,9 @@
  * installed from its tarball into a fresh project outside the repository, its bin run as a whole
  * process, against kube-score on the same small file in the same run. Figures: `--version`, one
  * small file, and the floor `node -e 0`; also through `npx` (what CI templates call), which adds
- * npm's own start-up, and the checkout's bin for comparison. Times are medians of alternating runs after one warm-up each.
+ * npm's own start-up, the checkout's bin for comparison, and the small file without the bin's code
+ * cache (V8's compiled code of the bundles, kept in the temp directory after a run: the warm-up
+ * writes it; without it is a first run, or a temp directory it cannot write). Times are medians of alternating runs after one warm-up each.
  *
  * kube-score is looked up on PATH, $GOBIN and ~/.cache/broker-platform/peers/bin (`npm run peers`).
  *
@@ -59,7 +61,9 @@ function main(): void {
     console.log(`installed broker-lint: ${fs.realpathSync(bin)}`);
     const kubeScore = which("kube-score");
     console.log(`kube-score: ${kubeScore ?? "not installed (npm run peers); not measured"}`);
-    console.log(`small file: ${path.relative(REPO_ROOT, SMALL)}; runs per figure: ${RUNS} after one warm-up, medians\n`);
+    console.log(`small file: ${path.relative(REPO_ROOT, SMALL)}; runs per figure: ${RUNS} after one warm-up, medians`);
+    const load = () => os.loadavg().map((l) => l.toFixed(2)).join(", ");
+    console.log(`load average at start: ${load()} on ${os.cpus().length} cores\n`);
 
     const cmds: Record<string, string[]> = {
         version: [bin, "--version"],
@@ -69,6 +73,8 @@ function main(): void {
         repoVersion: [process.execPath, path.join(REPO_ROOT, "policies", "bin", "broker-lint.js"), "--version"],
         repoSmall: [process.execPath, path.join(REPO_ROOT, "policies", "bin", "broker-lint.js"), SMALL],
         node: [process.execPath, "-e", "0"],
+        // TMPDIR naming a file: no code cache can be read or written.
+        noCacheSmall: ["env", `TMPDIR=${path.join(project, "package.json")}`, bin, SMALL],
     };
     if (kubeScore) {
         cmds.ksVersion = [kubeScore, "version"];
@@ -87,6 +93,7 @@ function main(): void {
             `<= ${TARGET * 1000} ms`,
             r.small.seconds <= TARGET ? "yes" : "NO",
         ],
+        ["one small file, without the code cache", `${fmt(r.noCacheSmall.seconds)} (exit ${r.noCacheSmall.code})`, "", ratio("ksSmall", "noCacheSmall"), "", ""],
         ["npx broker-lint --version", fmt(r.npxVersion.seconds), "", "", "", ""],
         ["npx broker-lint <small file>", `${fmt(r.npxSmall.seconds)} (exit ${r.npxSmall.code})`, "", "", "", ""],
         ["checkout's bin (policies/bin): --version / small file", `${fmt(r.repoVersion.seconds)} / ${fmt(r.repoSmall.seconds)}`, "", "", "", ""],
@@ -94,6 +101,7 @@ function main(): void {
     ];
     const widths = rows[0].map((_, i) => Math.max(...rows.map((x) => x[i].length)));
     for (const x of rows) console.log(x.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd());
+    console.log(`\nload average at end: ${load()}`);
 }
 
 main();

@@ -107,7 +107,7 @@ describe("e2e: the npm packages installed from their tarballs (the real engine)"
                 expect(t.files.some((f) => /(^|\/)tests?\//.test(f) || /\.test\./.test(f)), t.name).to.equal(false);
                 expect(mustRun("tar", ["-xzOf", t.file, "package/LICENSE"]), `${t.name} LICENSE`).to.equal(fs.readFileSync(path.join(REPO_ROOT, "LICENSE"), "utf8"));
             }
-            expect(tarballs[POLICIES].files).to.include.members(["PulumiPolicy.yaml", "bin/broker-lint.js", "dist/index.js", "dist/cli/main.js"]);
+            expect(tarballs[POLICIES].files).to.include.members(["PulumiPolicy.yaml", "bin/broker-lint.js", "dist/index.js", "dist/cli/main.js", "dist/bundle/cli/main.js", "dist/bundle/cli/lint-command.js"]);
             expect(tarballs[COMPONENTS].files).to.include.members(["dist/components/index.js", "dist/components/index.d.ts"]);
         });
 
@@ -135,11 +135,11 @@ describe("e2e: the npm packages installed from their tarballs (the real engine)"
             for (const name of ["@pulumi/pulumi", "@pulumi/kubernetes", "@pulumi/random"]) {
                 expect(tarballs[COMPONENTS].manifest.dependencies[name], name).to.equal(lockedVersion(name));
             }
-            // The installed pack and CLI load their compiled modules directly.
+            // The installed pack loads its compiled modules directly, the CLI their bundle.
             const installed = path.join(project, PACK_DIR);
             const { entry } = require(path.join(installed, "bin", "compiled.js"));
             expect(entry("index")).to.equal(path.join(installed, "dist", "index.js"));
-            expect(entry("cli/main")).to.equal(path.join(installed, "dist", "cli", "main.js"));
+            expect(entry("cli/main")).to.equal(path.join(installed, "dist", "bundle", "cli", "main.js"));
         });
     });
 
