@@ -153,7 +153,11 @@ describe("policies: broker-lint CLI", function () {
     it("nothing to lint is exit 2, unless --allow-empty: an empty file, a directory without manifests, empty stdin", () => {
         const emptyDir = fs.mkdtempSync(path.join(dir, "none-"));
         // The empty file through the bin; the directory without manifests through run().
-        for (const [args, lint] of [[[path.join(dir, "empty.yaml")], cli], [[emptyDir], inProcess]] as const) {
+        const ways: Array<[string[], (args: string[]) => { code: number | null; stdout: string }]> = [
+            [[path.join(dir, "empty.yaml")], cli],
+            [[emptyDir], inProcess],
+        ];
+        for (const [args, lint] of ways) {
             const r = lint(args);
             expect(r.code, r.stdout).to.equal(2);
             expect(r.stdout).to.match(/no Kubernetes objects in [01] files?/);
