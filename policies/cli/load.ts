@@ -15,8 +15,12 @@ import * as path from "path";
 import { CORE_SCHEMA, loadAll } from "js-yaml";
 import type { LineCounter, Node, Scalar } from "yaml";
 
-/** The `yaml` package, loaded on first use: the fast path never needs it. */
-const yaml = (): typeof import("yaml") => require("yaml") as typeof import("yaml");
+/**
+ * The `yaml` package, loaded on first use: the fast path never needs it. Kept once loaded: a
+ * `require` from a directory that did not load the package first resolves it again on every call.
+ */
+let yamlModule: typeof import("yaml") | undefined;
+const yaml = (): typeof import("yaml") => (yamlModule ??= require("yaml") as typeof import("yaml"));
 import { FieldRef, K8sObject, Position } from "../lib/types";
 import { indexPositions, PendingDocument, SourceIndex } from "./positions";
 

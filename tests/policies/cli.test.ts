@@ -1,17 +1,34 @@
-/** Spawns the real CLI (node_modules/.bin/broker-lint) and checks exit codes, JSON and SARIF. */
+/**
+ * The real CLI (node_modules/.bin/broker-lint) as a process for what needs one: the bin, exit
+ * codes, standard input, empty input, line numbers and each output format. The rest of the CLI's
+ * logic (counts, messages, usage errors, the SARIF shape) through its `run(argv, io)` in this
+ * process: the same function the bin calls with the same arguments, its output as the bin writes it.
+ */
 import { expect } from "chai";
 import { spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { run } from "../../policies/cli/main";
 import { SEEDS } from "./support";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const BIN = path.join(ROOT, "node_modules", ".bin", "broker-lint");
 
+/** The bin as a child process. */
 function cli(args: string[], cwd = ROOT) {
     const r = spawnSync(process.execPath, [BIN, ...args], { cwd, encoding: "utf8" });
     return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** `run(args)` in this process (whose working directory is the repository root, as the bin's is in `cli`). */
+function inProcess(args: string[]) {
+    expect(process.cwd(), "working directory").to.equal(ROOT);
+    let stdout = "";
+    let stderr = "";
+    const line = (s: string) => (s.endsWith("\n") ? s : s + "\n");
+    const code = run(args, { out: (s) => (stdout += line(s)), err: (s) => (stderr += line(s)) });
+    return { code, stdout, stderr };
 }
 
 describe("policies: broker-lint CLI", function () {
@@ -57,13 +74,24 @@ describe("policies: broker-lint CLI", function () {
             ["credentials__default-pass-in-configmap.yaml", "credentials", /^\s*rabbitmq\.conf: \|/],
             ["tls-secret__certificate-misses-pod-names.yaml", "tls-secret", /^\s*- rmq$/],
         ];
+        // Each file alone (files linted together are one set of objects, so one file's objects
+        // can change another's findings), through run() with the bin's arguments.
         for (const [file, policy, field] of cases) {
             const lines = fs.readFileSync(path.join(BROKEN, file), "utf8").split("\n");
-            const r = cli(["--format", "json", path.join(BROKEN, file)]);
+            const r = inProcess(["--format", "json", path.join(BROKEN, file)]);
             const v = JSON.parse(r.stdout).violations.find((x: any) => x.policy === policy && x.enforcement === "mandatory");
             expect(v, `${file}: a ${policy} violation`).to.not.equal(undefined);
             expect(lines[v.line - 1], `${file}:${v.line}`).to.match(field);
         }
+        // The bin over all of them reports what run() reports, every line and column included.
+        const args = ["--format", "json", ...cases.map(([file]) => path.join(BROKEN, file))];
+        const bin = cli(args);
+        const same = inProcess(args);
+        expect(bin.code, bin.stderr).to.equal(1);
+        expect(same.code).to.equal(1);
+        expect(JSON.parse(bin.stdout).violations.length, "violations reported").to.be.greaterThan(cases.length);
+        expect(bin.stdout).to.equal(same.stdout);
+        expect(bin.stderr).to.equal(same.stderr);
     });
     it("a credential read from a ConfigMap is reported at that ConfigMap's key; SARIF carries the column and a relative URI", () => {
         const f = path.join(dir, "cm-cookie.yaml");
@@ -99,7 +127,7 @@ describe("policies: broker-lint CLI", function () {
         expect(results[0].locations[0].physicalLocation).to.deep.equal({ artifactLocation: { uri: "cm-cookie.yaml" }, region: { startLine: 5, startColumn: 27 } });
     });
     it("sarif: valid 2.1.0 shape with relative URIs and start lines", () => {
-        const r = cli(["--format", "sarif", path.join(SEEDS, "002-04-rabbitmq-cluster-sts.yaml"), path.join(SEEDS, "002-01-rabbitmq-configmap.yaml")]);
+        const r = inProcess(["--format", "sarif", path.join(SEEDS, "002-04-rabbitmq-cluster-sts.yaml"), path.join(SEEDS, "002-01-rabbitmq-configmap.yaml")]);
         expect(r.code).to.equal(1);
         const s = JSON.parse(r.stdout);
         expect(s.version).to.equal("2.1.0");
@@ -124,11 +152,16 @@ describe("policies: broker-lint CLI", function () {
     });
     it("nothing to lint is exit 2, unless --allow-empty: an empty file, a directory without manifests, empty stdin", () => {
         const emptyDir = fs.mkdtempSync(path.join(dir, "none-"));
-        for (const args of [[path.join(dir, "empty.yaml")], [emptyDir]]) {
-            const r = cli(args);
+        // The empty file through the bin; the directory without manifests through run().
+        const ways: Array<[string[], (args: string[]) => { code: number | null; stdout: string }]> = [
+            [[path.join(dir, "empty.yaml")], cli],
+            [[emptyDir], inProcess],
+        ];
+        for (const [args, lint] of ways) {
+            const r = lint(args);
             expect(r.code, r.stdout).to.equal(2);
             expect(r.stdout).to.match(/no Kubernetes objects in [01] files?/);
-            expect(cli(["--allow-empty", ...args]).code).to.equal(0);
+            expect(lint(["--allow-empty", ...args]).code).to.equal(0);
         }
         const stdin = spawnSync(process.execPath, [BIN, "--format", "json", "-"], { input: "", encoding: "utf8" });
         expect(stdin.status).to.equal(2);
@@ -140,23 +173,24 @@ describe("policies: broker-lint CLI", function () {
             f,
             "apiVersion: monitoring.coreos.com/v1\nkind: PrometheusRule\nmetadata: {name: p}\nspec: {groups: []}\n---\napiVersion: example.com/v1\nkind: RabbitmqCluster\nmetadata: {name: r}\nspec: {replicas: 3}\n---\napiVersion: v1\nkind: Service\nmetadata: {name: s}\nspec: {ports: [{port: 80}]}\n",
         );
-        const r = cli(["--format", "json", f]);
+        const r = inProcess(["--format", "json", f]);
         expect(JSON.parse(r.stdout).summary).to.deep.equal({ files: 1, objects: 3, linted: 1, skipped: { PrometheusRule: 1, RabbitmqCluster: 1 } });
-        expect(cli([f]).stdout).to.match(/in 1 object linted \(2 skipped, kinds no rule reads: PrometheusRule ×1, RabbitmqCluster ×1\) from 1 file/);
+        expect(inProcess([f]).stdout).to.match(/in 1 object linted \(2 skipped, kinds no rule reads: PrometheusRule ×1, RabbitmqCluster ×1\) from 1 file/);
     });
     it("exit 2 naming file and line for unrendered Helm templates, missing files, bad config, bad usage", () => {
         const helm = cli(["--format", "json", path.join(dir, "helm.yaml")]);
         expect(helm.code).to.equal(2);
         expect(JSON.parse(helm.stdout).errors[0]).to.include({ line: 4 });
         expect(helm.stderr).to.match(/helm\.yaml:4: unrendered Helm template/);
-        const missing = cli(["nope.yaml"]);
+        // The Helm template through the bin (exit 2 and its stderr); the other cases through run().
+        const missing = inProcess(["nope.yaml"]);
         expect(missing.code).to.equal(2);
         expect(missing.stdout).to.match(/nope\.yaml: no such file/);
-        const cfg = cli(["--config", path.join(dir, "config.yaml"), path.join(dir, "empty.yaml")]);
+        const cfg = inProcess(["--config", path.join(dir, "config.yaml"), path.join(dir, "empty.yaml")]);
         expect(cfg.code).to.equal(2);
         expect(cfg.stderr).to.match(/rules.*nope.*known rules/);
-        expect(cli([]).code).to.equal(2);
-        expect(cli(["--format", "xml", "x.yaml"]).code).to.equal(2);
+        expect(inProcess([]).code).to.equal(2);
+        expect(inProcess(["--format", "xml", "x.yaml"]).code).to.equal(2);
         for (const r of [helm, missing, cfg]) expect(r.stdout + r.stderr).not.to.match(/\n\s+at .*\(/);
     });
 });

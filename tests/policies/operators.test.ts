@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { spawnSync } from "child_process";
+import { run } from "../../policies/cli/main";
 import { policyFor } from "../../policies/crossguard";
 import { K8sObject } from "../../policies/lib/types";
 import { emqxCr, rabbitmqClusterCr } from "../../policies/rules";
@@ -367,6 +368,13 @@ describe("policies: operator custom resources through the CLI and CrossGuard", f
     const BIN = path.join(ROOT, "node_modules", ".bin", "broker-lint");
     const CORPUS = path.join(ROOT, "tests", "fixtures", "corpus");
     const cli = (args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, encoding: "utf8" });
+    /** The CLI's `run(args)` in this process (working directory: the repository root, as the bin's above). */
+    const inProcess = (args: string[]) => {
+        expect(process.cwd(), "working directory").to.equal(ROOT);
+        let stdout = "";
+        const code = run(args, { out: (s) => (stdout += s.endsWith("\n") ? s : s + "\n"), err: () => undefined });
+        return { status: code, stdout };
+    };
     let dir: string;
     before(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "broker-lint-operators-"))));
     after(() => fs.rmSync(dir, { recursive: true, force: true }));
@@ -416,9 +424,10 @@ describe("policies: operator custom resources through the CLI and CrossGuard", f
         const spread = out.violations.find((v: any) => v.policy === "rabbitmqcluster-cr" && /default per-zone topology spread/.test(v.message));
         // An absent field points at the map that should hold it (spec's first field).
         expect(spread).to.include({ enforcement: "advisory", line: 6, column: 3 });
-        const plain = cli([f]);
+        // JSON through the bin above; the text and SARIF formats of the same positions through run().
+        const plain = inProcess([f]);
         expect(plain.stdout).to.match(/crs\.yaml:8:23: MANDATORY \[rabbitmqcluster-cr\] RabbitmqCluster\/default\/orders/);
-        const sarif = JSON.parse(cli(["--format", "sarif", f]).stdout);
+        const sarif = JSON.parse(inProcess(["--format", "sarif", f]).stdout);
         const res = sarif.runs[0].results.find((x: any) => x.ruleId === "emqx-cr" && x.level === "error");
         expect(res.locations[0].physicalLocation.region).to.include({ startLine: 21, startColumn: 18 });
     });

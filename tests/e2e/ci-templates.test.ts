@@ -1,6 +1,7 @@
 /**
  * The pull-request templates in examples/ci run what they say: the workflow's broker-lint step
- * (as written in the file) and the pre-commit hook's entry, on broken and clean manifests.
+ * (as written in the file) and the pre-commit hook's entry, on broken and clean manifests. Real
+ * processes only (bash, npx, the installed bin), no control plane and no engine.
  */
 import { expect } from "chai";
 import { spawnSync } from "child_process";
@@ -8,7 +9,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { parse } from "yaml";
-import { SEEDS } from "./support";
+import { SEEDS } from "../policies/support";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const CI = path.join(ROOT, "examples", "ci");
