@@ -133,6 +133,11 @@ const PATHS = [
     `export REDISCLI_AUTH="$PASS"`,
 ];
 
+/** Both start scripts' opening: paths, the master search, and the run-directory file the block after it writes (owner-only). */
+function startPreamble(names: ClusterNames, replicas: number, runFile: string): string[] {
+    return ["#!/bin/sh", "set -eu", ...PATHS, ...discoveryShell(names, replicas), `master=$(find_master)`, `conf="$RUN_DIR/${runFile}"`, `umask 077`, `{`];
+}
+
 /**
  * Data node start: the ConfigMap's redis.conf plus what may not live in a ConfigMap (the
  * password) or is known only at start (announce name, role), written to the memory-backed run
@@ -140,14 +145,7 @@ const PATHS = [
  */
 export function renderStartRedis(names: ClusterNames, replicas: number): string {
     return [
-        "#!/bin/sh",
-        "set -eu",
-        ...PATHS,
-        ...discoveryShell(names, replicas),
-        `master=$(find_master)`,
-        `conf="$RUN_DIR/redis.conf"`,
-        `umask 077`,
-        `{`,
+        ...startPreamble(names, replicas, "redis.conf"),
         `  cat "$CONF_DIR/${REDIS_CONF}"`,
         `  echo "bind $BIND"`,
         `  echo "dir $DATA_DIR"`,
@@ -165,14 +163,7 @@ export function renderStartRedis(names: ClusterNames, replicas: number): string 
 /** Sentinel start: sentinel.conf with the master found and the password; Sentinel rewrites this copy. */
 export function renderStartSentinel(names: ClusterNames, replicas: number): string {
     return [
-        "#!/bin/sh",
-        "set -eu",
-        ...PATHS,
-        ...discoveryShell(names, replicas),
-        `master=$(find_master)`,
-        `conf="$RUN_DIR/sentinel.conf"`,
-        `umask 077`,
-        `{`,
+        ...startPreamble(names, replicas, "sentinel.conf"),
         `  echo "bind $BIND"`,
         `  echo "dir $RUN_DIR"`,
         `  sed "s/${MASTER_PLACEHOLDER}/$master/" "$CONF_DIR/${SENTINEL_CONF}"`,

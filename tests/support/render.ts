@@ -2,7 +2,8 @@ import * as pulumi from "@pulumi/pulumi";
 import * as fs from "fs";
 import * as path from "path";
 import { parse } from "yaml";
-import { setClusterReader } from "../../components";
+import { expect } from "chai";
+import { ConfigError, parseSettings, setClusterReader } from "../../components";
 import { fakeReader, FakeCluster, recordsFrom } from "./live";
 import { RecordingMocks, RegisteredResource } from "./mocks";
 
@@ -111,4 +112,18 @@ export function kubernetesObjects(resources: RegisteredResource[]): Array<Record
 /** Plain Kubernetes objects our program produces for a shipped stack (`dev`, `staging`, `prod`). */
 export async function renderStack(stack: string): Promise<Array<Record<string, any>>> {
     return kubernetesObjects((await runStack(stack)).resources);
+}
+
+/** The value an Output resolves to (under mocks every Output resolves). */
+export const outputValue = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
+
+/** The key-named problem lines `parseSettings` refuses a config with, or "" when it accepts it. */
+export function configProblems(config: unknown): string {
+    try {
+        parseSettings(config as Record<string, unknown>, PROJECT);
+    } catch (e) {
+        expect(e).to.be.instanceOf(ConfigError);
+        return (e as ConfigError).problems.join("\n");
+    }
+    return "";
 }

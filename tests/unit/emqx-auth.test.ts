@@ -6,10 +6,9 @@ import * as os from "os";
 import * as path from "path";
 import { emqxPasswordHash, parseSettings, resolveCluster, statefulSetArgs } from "../../components";
 import { dashboardAdminSyncScript, MQTT_USERS_DIR } from "../../components/engines/emqx";
-import { kubernetesObjects, runProgram } from "../support/render";
+import { kubernetesObjects, outputValue as value, runProgram } from "../support/render";
 import { all, baseConfig, emqx, find, literalEnv, rabbit } from "../support/fixtures";
 
-const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 const secretInputs = (run: Awaited<ReturnType<typeof runProgram>>, name: string) => run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name === name)!.inputs;
 
 describe("EMQX client authentication", () => {

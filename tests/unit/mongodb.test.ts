@@ -1,20 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { ConfigError, KEYFILE_PATH, parseSettings } from "../../components";
-import { kubernetesObjects, runProgram } from "../support/render";
+import { KEYFILE_PATH } from "../../components";
+import { configProblems as problems, kubernetesObjects, outputValue as value, runProgram } from "../support/render";
 import { all, baseConfig, find, mongodb, rabbit } from "../support/fixtures";
 
-const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 
-function problems(config: unknown): string {
-    try {
-        parseSettings(config as Record<string, unknown>, "broker-platform");
-    } catch (e) {
-        expect(e).to.be.instanceOf(ConfigError);
-        return (e as ConfigError).problems.join("\n");
-    }
-    return "";
-}
 
 describe("mongodb (replica set)", () => {
     it("a StatefulSet of mongod --replSet with the keyFile copied 0400 from its Secret; members are the pod hostnames; no sidecar, no API token", async () => {

@@ -1,20 +1,10 @@
 import * as pulumi from "@pulumi/pulumi";
 import { expect } from "chai";
-import { ConfigError, parseSettings, sentinelQuorum } from "../../components";
-import { kubernetesObjects, runProgram } from "../support/render";
+import { sentinelQuorum } from "../../components";
+import { configProblems as problems, kubernetesObjects, outputValue as value, runProgram } from "../support/render";
 import { all, baseConfig, emqx, find, rabbit, redis } from "../support/fixtures";
 
-const value = <T>(o: pulumi.Output<T>) => new Promise<T>((resolve) => o.apply(resolve));
 
-function problems(config: unknown): string {
-    try {
-        parseSettings(config as Record<string, unknown>, "broker-platform");
-    } catch (e) {
-        expect(e).to.be.instanceOf(ConfigError);
-        return (e as ConfigError).problems.join("\n");
-    }
-    return "";
-}
 
 describe("redis (Sentinel)", () => {
     it("one StatefulSet: the data node and a Sentinel per pod, announcing the pod hostname from the naming module; no API token", async () => {

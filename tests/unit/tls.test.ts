@@ -1,19 +1,10 @@
 import { expect } from "chai";
-import { ConfigError, parseSettings } from "../../components";
-import { kubernetesObjects, runProgram } from "../support/render";
+import { parseSettings } from "../../components";
+import { configProblems as problems, kubernetesObjects, runProgram } from "../support/render";
 import { all, baseConfig, emqx, find, literalEnv, rabbit } from "../support/fixtures";
 
 const PROJECT = "broker-platform";
 
-function problems(config: any): string {
-    try {
-        parseSettings(config, PROJECT);
-    } catch (e) {
-        expect(e).to.be.instanceOf(ConfigError);
-        return (e as ConfigError).problems.join("\n");
-    }
-    return "";
-}
 
 async function render(config: any) {
     const run = await runProgram(config);
