@@ -2,6 +2,7 @@
 # Stop the local control plane started by cluster-up and remove its state.
 # Usage: scripts/cluster-down.sh [--keep-logs]
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/real-nodes.sh"
 
 KEEP_LOGS=0
 [ "${1:-}" = "--keep-logs" ] && KEEP_LOGS=1
@@ -23,6 +24,12 @@ if [ -f "$D/pids" ]; then
 			bp_log "stopped $name (pid $pid)"
 		fi
 	done
+fi
+
+# Real nodes: every process in their cgroups, then what they left on the host.
+if [ -f "$D/ports.env" ] && grep -qx 'REAL_NODES=1' "$D/ports.env"; then
+	BP_KUBE_PROXY="$(bp_bin kubernetes kube-proxy)"
+	bp_rn_down "$D"
 fi
 
 if [ -d "$D" ]; then

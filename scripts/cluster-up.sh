@@ -6,23 +6,37 @@
 # runs. Writes an admin kubeconfig to $BROKER_CLUSTER_DIR/kubeconfig (default
 # <repo>/.cache/cluster/kubeconfig).
 #
-# Usage: scripts/cluster-up.sh [--nodes N]        (default 3)
+# With --real-nodes N, N real nodes take the place of the kwok nodes: kubelets with their own
+# containerd running the stand-in broker images, CoreDNS and kube-proxy (scripts/lib/real-nodes.sh).
+#
+# Usage: scripts/cluster-up.sh [--nodes N | --real-nodes N]     (default: 3 kwok nodes)
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/lib/real-nodes.sh"
 
 NODES=3
+REAL=0
+usage="usage: cluster-up [--nodes N | --real-nodes N]"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--nodes) NODES="${2:?--nodes needs a number}" && shift 2 ;;
 	--nodes=*) NODES="${1#--nodes=}" && shift ;;
-	*) bp_die "unknown argument: $1 (usage: cluster-up [--nodes N])" ;;
+	--real-nodes) NODES="${2:?--real-nodes needs a number}" && REAL=1 && shift 2 ;;
+	--real-nodes=*) NODES="${1#--real-nodes=}" && REAL=1 && shift ;;
+	*) bp_die "unknown argument: $1 ($usage)" ;;
 	esac
 done
-[[ "$NODES" =~ ^[0-9]+$ ]] && [ "$NODES" -ge 1 ] || bp_die "--nodes must be a positive integer, got '$NODES'"
+[[ "$NODES" =~ ^[0-9]+$ ]] && [ "$NODES" -ge 1 ] || bp_die "--nodes / --real-nodes must be a positive integer, got '$NODES'"
+[ "$REAL" = 0 ] || [ "$NODES" -le 9 ] || bp_die "--real-nodes takes at most 9 nodes (one /24 of the node subnet each), got $NODES"
 
 command -v openssl >/dev/null 2>&1 || bp_die "openssl is required to create the cluster's certificates (Debian: apt-get install -y openssl)"
+[ "$REAL" = 0 ] || bp_rn_preflight
 
-# Build or reuse the control-plane binaries.
-"$BP_ROOT/scripts/tools.sh" cluster
+# Build or reuse the binaries (and, for real nodes, the stand-in images).
+if [ "$REAL" = 1 ]; then
+	"$BP_ROOT/scripts/tools.sh" cluster nodes
+else
+	"$BP_ROOT/scripts/tools.sh" cluster
+fi
 
 ETCD="$(bp_require_bin etcd etcd)"
 APISERVER="$(bp_require_bin kubernetes kube-apiserver)"
@@ -31,6 +45,14 @@ SCHED="$(bp_require_bin kubernetes kube-scheduler)"
 KUBECTL="$(bp_require_bin kubernetes kubectl)"
 KWOK="$(bp_require_bin kwok kwok)"
 STAGES="$(bp_group_dir kwok)/stages.yaml"
+if [ "$REAL" = 1 ]; then
+	BP_KUBELET="$(bp_require_bin kubernetes kubelet)"
+	BP_KUBE_PROXY="$(bp_require_bin kubernetes kube-proxy)"
+	COREDNS="$(bp_require_bin coredns coredns)"
+	PAUSE_IMAGE="$(bash "$BP_ROOT/scripts/images.sh" pause)"
+	export BP_KUBELET BP_CONTAINERD
+	BP_CONTAINERD="$(command -v containerd)"
+fi
 
 D="$BP_CLUSTER_DIR"
 if [ -f "$D/pids" ]; then
@@ -50,7 +72,17 @@ const n = 4, ports = [], servers = [];
   const s = net.createServer(); servers.push(s);
   s.listen(0, "127.0.0.1", () => { ports.push(s.address().port); next(); });
 })();')
-printf 'ETCD_PORT=%s\nAPI_PORT=%s\nKWOK_PORT=%s\nNODES=%s\n' "$ETCD_PORT" "$API_PORT" "$KWOK_PORT" "$NODES" >"$D/ports.env"
+printf 'ETCD_PORT=%s\nAPI_PORT=%s\nKWOK_PORT=%s\nNODES=%s\nREAL_NODES=%s\n' "$ETCD_PORT" "$API_PORT" "$KWOK_PORT" "$NODES" "$REAL" >"$D/ports.env"
+
+# Real nodes reach the API server on the bridge's address (a pod cannot reach the host's loopback).
+API_HOST=127.0.0.1
+API_SANS="IP:127.0.0.1,IP:10.96.0.1"
+if [ "$REAL" = 1 ]; then
+	bp_rn_record_host "$D"
+	bp_rn_network_up "$D" "$NODES"
+	API_HOST="$BP_GATEWAY"
+	API_SANS="$API_SANS,IP:$BP_GATEWAY"
+fi
 
 # --- certificates ---------------------------------------------------------------------
 P="$D/pki"
@@ -75,10 +107,15 @@ cert() { # name subject [san]
 		-out "$P/$name.crt" -extfile "$P/$name.ext"
 }
 cert apiserver "/CN=kube-apiserver" \
-	"IP:127.0.0.1,IP:10.96.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
+	"$API_SANS,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc,DNS:kubernetes.default.svc.cluster.local"
 cert admin "/O=system:masters/CN=broker-platform-admin"
 cert kube-controller-manager "/CN=system:kube-controller-manager"
 cert kube-scheduler "/CN=system:kube-scheduler"
+if [ "$REAL" = 1 ]; then
+	cert kube-proxy "/CN=system:kube-proxy"
+	cert apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
+	for ((i = 1; i <= NODES; i++)); do bp_rn_node_certs "$i"; done
+fi
 
 kubeconfig() { # file user
 	cat >"$1" <<EOF
@@ -87,7 +124,7 @@ kind: Config
 clusters:
 - name: broker-platform-local
   cluster:
-    server: https://127.0.0.1:$API_PORT
+    server: https://$API_HOST:$API_PORT
     certificate-authority: $P/ca.crt
 users:
 - name: $2
@@ -105,6 +142,7 @@ EOF
 kubeconfig "$D/kubeconfig" admin
 kubeconfig "$D/kube-controller-manager.kubeconfig" kube-controller-manager
 kubeconfig "$D/kube-scheduler.kubeconfig" kube-scheduler
+[ "$REAL" = 0 ] || kubeconfig "$D/kube-proxy.kubeconfig" kube-proxy
 
 # --- processes --------------------------------------------------------------------------
 start() { # name cmd...
@@ -145,10 +183,16 @@ start etcd "$ETCD" --name local --data-dir "$D/etcd" \
 wait_for etcd 60 curl -sf "http://127.0.0.1:$ETCD_PORT/health"
 alive_or_die etcd
 
+API_ARGS=(--bind-address 127.0.0.1 --advertise-address 127.0.0.1 --endpoint-reconciler-type none)
+if [ "$REAL" = 1 ]; then
+	# The `kubernetes` Service's endpoint is the bridge address (kube-proxy takes pods there).
+	API_ARGS=(--bind-address "$BP_GATEWAY" --advertise-address "$BP_GATEWAY" --endpoint-reconciler-type lease
+		--kubelet-client-certificate "$P/apiserver-kubelet-client.crt" --kubelet-client-key "$P/apiserver-kubelet-client.key"
+		--kubelet-certificate-authority "$P/ca.crt" --kubelet-preferred-address-types InternalIP)
+fi
 start kube-apiserver "$APISERVER" \
 	--etcd-servers "http://127.0.0.1:$ETCD_PORT" \
-	--bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" \
-	--endpoint-reconciler-type none \
+	"${API_ARGS[@]}" --secure-port "$API_PORT" \
 	--tls-cert-file "$P/apiserver.crt" --tls-private-key-file "$P/apiserver.key" \
 	--client-ca-file "$P/ca.crt" \
 	--service-account-issuer https://kubernetes.default.svc.cluster.local \
@@ -159,7 +203,7 @@ start kube-apiserver "$APISERVER" \
 	--enable-priority-and-fairness=false \
 	--profiling=false
 wait_for kube-apiserver 120 curl -sf --cacert "$P/ca.crt" --cert "$P/admin.crt" --key "$P/admin.key" \
-	"https://127.0.0.1:$API_PORT/readyz"
+	"https://$API_HOST:$API_PORT/readyz"
 alive_or_die kube-apiserver
 
 start kube-controller-manager "$KCM" \
@@ -177,7 +221,7 @@ start kube-scheduler "$SCHED" \
 	--authorization-kubeconfig "$D/kube-scheduler.kubeconfig" \
 	--bind-address 127.0.0.1 --secure-port 0 \
 	--leader-elect=false --profiling=false
-start kwok "$KWOK" \
+[ "$REAL" = 1 ] || start kwok "$KWOK" \
 	--kubeconfig "$D/kubeconfig" \
 	--config "$STAGES" \
 	--manage-all-nodes=false \
@@ -187,6 +231,11 @@ start kwok "$KWOK" \
 	--node-lease-duration-seconds 40
 
 k() { "$KUBECTL" --kubeconfig "$D/kubeconfig" "$@"; }
+
+if [ "$REAL" = 1 ]; then
+	source "$BP_ROOT/scripts/lib/real-nodes-up.sh"
+	exit 0
+fi
 
 # --- fake nodes ------------------------------------------------------------------------
 {

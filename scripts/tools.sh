@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# Build, or reuse from the cache, the binaries of the local control plane:
-#   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok.
+# Build, or reuse from the cache, the binaries of the local cluster:
+#   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok (the control
+#   plane and its fake nodes), kubelet, kube-proxy and CoreDNS (the real nodes), and the
+#   stand-in broker images the real nodes run (scripts/images.sh).
 # The Pulumi engine is not built here: the e2e tier uses the `pulumi` CLI on PATH and the
 # provider plugins installed for it, as any Pulumi user has them (scripts/engine.sh).
 # Everything is built with the Go toolchain from pinned module versions (tools/*/go.mod)
 # and cached outside the repository, keyed by the pins and the Go version.
 #
 # Usage: scripts/tools.sh [GROUP...]      (default: every group)
-#   groups: kubernetes etcd kwok
+#   groups: kubernetes etcd kwok coredns images
 #   "cluster" is shorthand for: kubernetes etcd kwok
+#   "nodes" is shorthand for: kubernetes coredns images (what --real-nodes adds)
 #
 # Exits non-zero, naming every tool that could not be built and why, when any requested
 # group fails; the groups that can be built are still built first.
@@ -63,9 +66,20 @@ group_kubernetes() {
 	ld="-X k8s.io/component-base/version.gitVersion=$v -X k8s.io/component-base/version.gitTreeState=clean"
 	ld="$ld -X k8s.io/client-go/pkg/version.gitVersion=$v -X k8s.io/client-go/pkg/version.gitTreeState=clean"
 	local b
-	for b in kube-apiserver kube-controller-manager kube-scheduler kubectl; do
+	for b in kube-apiserver kube-controller-manager kube-scheduler kubectl kubelet kube-proxy; do
 		build_bin kubernetes "$b" "k8s.io/kubernetes/cmd/$b" "$ld" || return 1
 	done
+}
+
+group_coredns() {
+	local v
+	v="$(bp_pin coredns github.com/coredns/coredns)"
+	build_bin coredns coredns github.com/coredns/coredns "-X github.com/coredns/coredns/coremain.GitCommit=$v"
+}
+
+# Not a Go module: root file systems from Debian packages, packed as OCI images.
+group_images() {
+	bash "$BP_ROOT/scripts/images.sh" build
 }
 
 group_etcd() {
@@ -101,17 +115,24 @@ main() {
 	for g in "$@"; do
 		case "$g" in
 		cluster) want+=(kubernetes etcd kwok) ;;
+		nodes) want+=(kubernetes coredns images) ;;
 		*) want+=("$g") ;;
 		esac
 	done
+	# Each group once, in the order asked ("cluster nodes" names kubernetes twice).
+	mapfile -t want < <(printf '%s\n' "${want[@]}" | awk '!seen[$0]++')
 	for g in "${want[@]}"; do
-		[ -d "$BP_ROOT/tools/$g" ] || bp_die "unknown tool group: $g (known: ${BP_GROUPS[*]} cluster)"
+		[ -d "$BP_ROOT/tools/$g" ] || [ "$g" = images ] || bp_die "unknown tool group: $g (known: ${BP_GROUPS[*]} images cluster nodes)"
 	done
 	bp_log "Go: $(bp_go_version); cache: $BP_CACHE_ROOT"
 	for g in "${want[@]}"; do
 		LAST_REASON=""
 		if ! "group_$g"; then
-			fail_group "$g" "${LAST_REASON:-build failed, see $(bp_group_dir "$g")/logs}"
+			if [ "$g" = images ]; then
+				fail_group "$g" "the stand-in images could not be built (scripts/images.sh, output above)"
+			else
+				fail_group "$g" "${LAST_REASON:-build failed, see $(bp_group_dir "$g")/logs}"
+			fi
 		fi
 	done
 	bp_log "tools done in $(($(date +%s) - T_TOTAL_START))s"

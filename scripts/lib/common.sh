@@ -40,7 +40,7 @@ BP_PASSPHRASE_DEFAULT="broker-platform-local"
 
 # The tool groups. Each is one Go module under tools/ and is cached under its own key,
 # so bumping one pin rebuilds only that group.
-BP_GROUPS=(kubernetes etcd kwok)
+BP_GROUPS=(kubernetes etcd kwok coredns)
 
 # Go version string, computed once.
 bp_go_version() {

@@ -79,7 +79,10 @@ export function mustRun(cmd: string, args: string[], opts: Parameters<typeof run
     return r.stdout;
 }
 
-/** A local control plane with kwok nodes, started and stopped through the repository scripts. */
+/**
+ * A local control plane with kwok nodes, or with real nodes (kubelets and containerd running the
+ * stand-in images), started and stopped through the repository scripts.
+ */
 export class LocalCluster {
     readonly dir: string;
     readonly env: NodeJS.ProcessEnv;
@@ -89,15 +92,19 @@ export class LocalCluster {
         this.env = toolsEnv(this.dir);
     }
 
-    /** Starts a cluster in `dir` (default: a directory of the e2e tier named after `name`). */
-    static start(name: string, nodes: number, dir?: string): LocalCluster {
+    /**
+     * Starts a cluster in `dir` (default: a directory of the e2e tier named after `name`), with
+     * kwok nodes, or with `realNodes` the kubelets of `cluster-up --real-nodes`.
+     */
+    static start(name: string, nodes: number, dir?: string, opts: { realNodes?: boolean } = {}): LocalCluster {
         const c = new LocalCluster(name, nodes, dir);
-        const r = run("bash", [path.join(REPO_ROOT, "scripts", "cluster-up.sh"), "--nodes", String(nodes)], {
+        const flag = opts.realNodes ? "--real-nodes" : "--nodes";
+        const r = run("bash", [path.join(REPO_ROOT, "scripts", "cluster-up.sh"), flag, String(nodes)], {
             env: { ...process.env, BROKER_CLUSTER_DIR: c.dir },
             timeoutMs: 75 * 60 * 1000,
         });
         if (r.status !== 0) {
-            throw new Error(`cluster-up --nodes ${nodes} failed (exit ${r.status}):\n${tail(r.stderr)}`);
+            throw new Error(`cluster-up ${flag} ${nodes} failed (exit ${r.status}):\n${tail(r.stderr)}`);
         }
         return c;
     }
@@ -107,8 +114,9 @@ export class LocalCluster {
         return new LocalCluster(path.basename(dir), 0, dir);
     }
 
-    stop(): void {
-        run("bash", [path.join(REPO_ROOT, "scripts", "cluster-down.sh")], {
+    /** Runs cluster-down; its exit status and output. */
+    stop(): RunResult {
+        return run("bash", [path.join(REPO_ROOT, "scripts", "cluster-down.sh")], {
             env: { ...process.env, BROKER_CLUSTER_DIR: this.dir },
         });
     }
