@@ -331,7 +331,7 @@ bp_rn_remove_cgroups() {
 # Chains whose names start with KUBE- or CNI- that were not there before cluster-up, with
 # every rule that jumps to them, in each table of iptables and ip6tables.
 bp_rn_remove_chains() { # dir
-	local tool table chain rule before
+	local tool table chain rule rules before
 	for tool in iptables ip6tables; do
 		command -v "$tool" >/dev/null 2>&1 || continue
 		before=""
@@ -340,10 +340,12 @@ bp_rn_remove_chains() { # dir
 			"$tool" -t "$table" -S >/dev/null 2>&1 || continue
 			for chain in $("$tool" -t "$table" -S | awk '$1 == "-N" && ($2 ~ /^KUBE-/ || $2 ~ /^CNI-/) { print $2 }'); do
 				if [ -n "$before" ] && grep -q "^:$chain " <<<"$before"; then continue; fi
-				"$tool" -t "$table" -S | grep -E -- "-j $chain( |\$)" | while read -r rule; do
+				rules="$("$tool" -t "$table" -S | grep -E -- "-j $chain( |\$)" || true)"
+				while read -r rule; do
+					[ -n "$rule" ] || continue
 					# shellcheck disable=SC2086
 					eval "$tool -t $table ${rule/#-A/-D}" 2>/dev/null || true
-				done
+				done <<<"$rules"
 				"$tool" -t "$table" -F "$chain" 2>/dev/null || true
 			done
 			for chain in $("$tool" -t "$table" -S | awk '$1 == "-N" && ($2 ~ /^KUBE-/ || $2 ~ /^CNI-/) { print $2 }'); do
