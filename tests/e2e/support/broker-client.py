@@ -3,6 +3,8 @@
 #   amqp N            publish N persistent messages to a quorum queue with publisher confirms,
 #                     then consume them back and acknowledge them
 #   redis-sentinel N  ask the URL's Sentinels for the master, SET N keys on it, GET them back
+#   k8s-get 0         GET the API path BROKER_URL with the pod's ServiceAccount token, as peer
+#                     discovery does; prints the HTTP status the API server answered
 import json
 import os
 import sys
@@ -48,5 +50,19 @@ elif mode == "redis-sentinel":
         master.set(f"e2e-client:{i}", i)
     got = sum(1 for i in range(count) if master.get(f"e2e-client:{i}") == str(i).encode())
     print(json.dumps({"master": host, "set": count, "got": got}))
+elif mode == "k8s-get":
+    import ssl
+    import urllib.error
+    import urllib.request
+
+    sa = "/var/run/secrets/kubernetes.io/serviceaccount"
+    token = open(f"{sa}/token").read().strip()
+    context = ssl.create_default_context(cafile=f"{sa}/ca.crt")
+    request = urllib.request.Request(f"https://kubernetes.default.svc.cluster.local{url}", headers={"Authorization": f"Bearer {token}"})
+    try:
+        status = urllib.request.urlopen(request, context=context, timeout=10).status
+    except urllib.error.HTTPError as e:
+        status = e.code
+    print(json.dumps({"status": status}))
 else:
     sys.exit(f"unknown mode {mode}")

@@ -31,6 +31,20 @@ export interface RabbitStatus {
     clusterName: string;
 }
 
+/**
+ * The running nodes one member reports, or undefined while its CLI cannot reach it (not booted,
+ * or a name that does not resolve).
+ */
+export function rabbitmqRunningNodes(k: LocalCluster, ns: string, pod: string): string[] | undefined {
+    const r = exec(k, ns, pod, "rabbitmq", ["rabbitmqctl", "cluster_status", "--formatter", "json"]);
+    if (r.status !== 0) return undefined;
+    try {
+        return [...(JSON.parse(r.stdout).running_nodes as string[])].sort();
+    } catch {
+        return undefined;
+    }
+}
+
 /** `rabbitmqctl cluster_status` as each member answers it. */
 export function rabbitmqClusterStatus(k: LocalCluster, ns: string, sts: string, replicas: number): RabbitStatus[] {
     return Array.from({ length: replicas }, (_, i) => {
@@ -86,7 +100,15 @@ const CLIENT_SCRIPT = fs.readFileSync(path.join(__dirname, "broker-client.py"), 
  * client printed (one JSON object). The URL reaches the pod through an environment variable of
  * a pod that is deleted right after.
  */
-export async function runClient(k: LocalCluster, ns: string, name: string, mode: "amqp" | "redis-sentinel", url: string, count: number): Promise<Record<string, any>> {
+export async function runClient(
+    k: LocalCluster,
+    ns: string,
+    name: string,
+    mode: "amqp" | "redis-sentinel" | "k8s-get",
+    url: string,
+    count: number,
+    opts: { serviceAccount?: string } = {},
+): Promise<Record<string, any>> {
     k.tryKubectl(["delete", "pod", "-n", ns, name, "--ignore-not-found", "--wait=true"]);
     k.apply([
         {
@@ -95,7 +117,7 @@ export async function runClient(k: LocalCluster, ns: string, name: string, mode:
             metadata: { name, namespace: ns, labels: { "broker-platform.e2e/client": "true" } },
             spec: {
                 restartPolicy: "Never",
-                automountServiceAccountToken: false,
+                ...(opts.serviceAccount ? { serviceAccountName: opts.serviceAccount, automountServiceAccountToken: true } : { automountServiceAccountToken: false }),
                 containers: [
                     {
                         name: "client",

@@ -1,0 +1,172 @@
+/**
+ * The linter's clustering promises, shown on real nodes. For each mandatory rule about forming a
+ * cluster, the program's own rendered objects (RabbitMQ 4.0.5, whose peer discovery asks the
+ * Kubernetes API) are broken the way the rule describes; `lint` must report that rule for the
+ * broken objects and not for the render; then the broken objects run on real kubelets with the
+ * stand-in RabbitMQ image, and the servers show the failure the rule's message predicts:
+ *   headless-service   no governing Service: the peers' names do not resolve, no cluster forms
+ *   node-names-agree   node names under a Service with no DNS records: the same
+ *   discovery-rbac     no RoleBinding: the API server answers 403, each node forms its own cluster
+ *   erlang-cookie      a literal cookie, changed by a re-render: the restarted member is refused
+ */
+import { expect } from "chai";
+import { K8sObject } from "../../policies/lib/types";
+import { lint } from "../../policies/engine";
+import { kubernetesObjects, runProgram } from "../support/render";
+import { requireEngine } from "./support/engine";
+import { eventually, LocalCluster } from "./support/local";
+import { exec, rabbitmqRunningNodes, RABBITMQ_VERSION, runClient } from "./support/real-nodes";
+
+const REPLICAS = 2;
+const STS = "rabbit";
+const HEADLESS = "rabbit-headless";
+const domain = (ns: string) => `${ns}.svc.cluster.local`;
+const nodeName = (ns: string, i: number) => `rabbit@${STS}-${i}.${HEADLESS}.${domain(ns)}`;
+
+async function render(k: LocalCluster, ns: string): Promise<Array<Record<string, any>>> {
+    const run = await runProgram({
+        namespace: ns,
+        storage: { mode: "hostPath", basePath: `${k.dir}/promises`, size: "1Gi" },
+        clusters: [
+            {
+                name: STS,
+                engine: "rabbitmq",
+                version: RABBITMQ_VERSION,
+                replicas: REPLICAS,
+                resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+                terminationGracePeriodSeconds: 20,
+            },
+        ],
+    });
+    return JSON.parse(JSON.stringify(kubernetesObjects(run.resources)));
+}
+
+const mandatoryRules = (objects: Array<Record<string, any>>) =>
+    [...new Set(lint(objects as K8sObject[]).violations.filter((v) => v.enforcement === "mandatory").map((v) => v.policy))].sort();
+
+function statefulSet(objects: Array<Record<string, any>>): Record<string, any> {
+    return objects.find((o) => o.kind === "StatefulSet")!;
+}
+
+function apply(k: LocalCluster, objects: Array<Record<string, any>>): void {
+    k.apply([...objects.filter((o) => o.kind === "Namespace"), ...objects.filter((o) => o.kind !== "Namespace")]);
+}
+
+/** Seconds since the broker container of a pod started, or undefined while it is not running. */
+function runningFor(k: LocalCluster, ns: string, pod: string): number | undefined {
+    const r = k.tryKubectl(["get", "pod", "-n", ns, pod, "-o", "json"]);
+    if (r.status !== 0) return undefined;
+    const started = JSON.parse(r.stdout).status?.containerStatuses?.find((c: any) => c.name === "rabbitmq")?.state?.running?.startedAt;
+    return started ? (Date.now() - Date.parse(started)) / 1000 : undefined;
+}
+
+/** Samples every member's view for `seconds`: the running nodes each reported, per sample. */
+async function views(k: LocalCluster, ns: string, seconds: number): Promise<Array<Record<string, string[] | undefined>>> {
+    const out: Array<Record<string, string[] | undefined>> = [];
+    const end = Date.now() + seconds * 1000;
+    while (Date.now() < end) {
+        const v: Record<string, string[] | undefined> = {};
+        for (let i = 0; i < REPLICAS; i++) v[`${STS}-${i}`] = rabbitmqRunningNodes(k, ns, `${STS}-${i}`);
+        out.push(v);
+        await new Promise((r) => setTimeout(r, 5000));
+    }
+    return out;
+}
+
+/** True when some member ever reported another member as running. */
+const anyPeerSeen = (samples: Array<Record<string, string[] | undefined>>, ns: string) =>
+    samples.some((v) => Object.entries(v).some(([pod, nodes]) => (nodes ?? []).some((n) => n !== nodeName(ns, Number(pod.split("-").pop())))));
+
+describe("e2e: the linter's clustering rules, shown failing on real nodes", function () {
+    this.timeout(30 * 60 * 1000);
+    let k: LocalCluster;
+    const broken: Record<string, Array<Record<string, any>>> = {};
+    const ns = {
+        headless: "promise-headless",
+        names: "promise-node-names",
+        rbac: "promise-rbac",
+        cookie: "promise-cookie",
+    };
+
+    before(async function () {
+        requireEngine();
+        k = LocalCluster.start("real-promises", 3, undefined, { realNodes: true });
+        broken.headless = (await render(k, ns.headless)).filter((o) => !(o.kind === "Service" && o.spec?.clusterIP === "None"));
+        broken.names = await render(k, ns.names);
+        for (const env of statefulSet(broken.names).spec.template.spec.containers[0].env) {
+            if (env.name === "RABBITMQ_NODENAME") env.value = String(env.value).replace(HEADLESS, "rabbit-peers");
+        }
+        broken.rbac = (await render(k, ns.rbac)).filter((o) => o.kind !== "RoleBinding");
+        broken.cookie = cookieRender(await render(k, ns.cookie), "literal-cookie-of-the-first-render");
+        // All four at once: each is its own namespace, and the nodes have room for all eight pods.
+        for (const objects of Object.values(broken)) apply(k, objects);
+    });
+
+    after(function () {
+        k?.stop();
+    });
+
+    function cookieRender(objects: Array<Record<string, any>>, literal: string): Array<Record<string, any>> {
+        const init = statefulSet(objects).spec.template.spec.initContainers.find((c: any) => c.name === "erlang-cookie");
+        init.command = ["sh", "-c", `echo ${literal} > /var/lib/rabbitmq/.erlang.cookie && chmod 400 /var/lib/rabbitmq/.erlang.cookie`];
+        return objects;
+    }
+
+    it("lint reports each rule for its broken objects, and none of them for the program's render", async function () {
+        const clean = mandatoryRules(await render(k, "promise-clean"));
+        for (const rule of ["headless-service", "node-names-agree", "discovery-rbac", "erlang-cookie"]) expect(clean, "the render").to.not.include(rule);
+        expect(mandatoryRules(broken.headless)).to.include("headless-service");
+        expect(mandatoryRules(broken.names)).to.include("node-names-agree");
+        expect(mandatoryRules(broken.rbac)).to.include("discovery-rbac");
+        expect(mandatoryRules(broken.cookie)).to.include("erlang-cookie");
+    });
+
+    for (const [rule, key, peerHost] of [
+        ["headless-service", "headless", HEADLESS],
+        ["node-names-agree", "names", "rabbit-peers"],
+    ] as const) {
+        it(`${rule}: the peers' names do not resolve, and no member ever lists another as running`, async function () {
+            const n = ns[key];
+            await eventually(`both ${n} members running for 30 s`, 300_000, () => ([0, 1].every((i) => (runningFor(k, n, `${STS}-${i}`) ?? 0) > 30) ? true : undefined));
+            const lookup = exec(k, n, `${STS}-0`, "rabbitmq", ["getent", "hosts", `${STS}-1.${peerHost}.${domain(n)}`]);
+            expect(lookup.status, `getent hosts ${STS}-1.${peerHost}: ${lookup.stdout}`).to.equal(2); // 2: not found
+            const samples = await views(k, n, 60);
+            expect(anyPeerSeen(samples, n), JSON.stringify(samples)).to.equal(false);
+        });
+    }
+
+    it("discovery-rbac: the API server answers 403 to the broker's ServiceAccount, and each member forms a cluster of its own", async function () {
+        const n = ns.rbac;
+        const sa = statefulSet(broken.rbac).spec.template.spec.serviceAccountName;
+        const r = await runClient(k, n, "discovery-get", "k8s-get", `/api/v1/namespaces/${n}/endpoints/${HEADLESS}`, 0, { serviceAccount: sa });
+        expect(r.status).to.equal(403);
+        const alone = await eventually(`both ${n} members booted`, 420_000, () => {
+            const v = [0, 1].map((i) => rabbitmqRunningNodes(k, n, `${STS}-${i}`));
+            return v.every((x) => x !== undefined) ? v : undefined;
+        });
+        expect(alone).to.deep.equal([[nodeName(n, 0)], [nodeName(n, 1)]]);
+    });
+
+    it("erlang-cookie: after a re-render changes the literal cookie, the restarted member is refused by the one still running", async function () {
+        const n = ns.cookie;
+        const both = [nodeName(n, 0), nodeName(n, 1)].sort();
+        await eventually(`${n} formed with the first cookie`, 420_000, () => ([0, 1].every((i) => JSON.stringify(rabbitmqRunningNodes(k, n, `${STS}-${i}`)) === JSON.stringify(both)) ? true : undefined));
+        const before = k.getJson(["get", "pod", "-n", n, `${STS}-1`]).metadata.uid;
+        // The second render, as a chart upgrade would produce it; only ordinal 1 is rolled.
+        const second = cookieRender(await render(k, n), "literal-cookie-of-the-second-render");
+        statefulSet(second).spec.updateStrategy = { type: "RollingUpdate", rollingUpdate: { partition: 1 } };
+        apply(k, second);
+        await eventually(`${STS}-1 replaced and running for 30 s`, 300_000, () => {
+            const p = k.tryKubectl(["get", "pod", "-n", n, `${STS}-1`, "-o", "jsonpath={.metadata.uid}"]).stdout;
+            return p && p !== before && (runningFor(k, n, `${STS}-1`) ?? 0) > 30 ? true : undefined;
+        });
+        // The servers' own word on the cookie: the first member answers its own CLI (first cookie);
+        // from the restarted member, the same ping is refused.
+        const ping = (from: number) => exec(k, n, `${STS}-${from}`, "rabbitmq", ["rabbitmqctl", "-n", nodeName(n, 0), "ping"]).status;
+        expect(ping(0), "ping from rabbit-0").to.equal(0);
+        expect(ping(1), "ping from rabbit-1").to.not.equal(0);
+        const samples = await views(k, n, 45);
+        const seenByFirst = samples.map((v) => v[`${STS}-0`]);
+        expect(seenByFirst.every((nodes) => JSON.stringify(nodes) === JSON.stringify([nodeName(n, 0)])), JSON.stringify(seenByFirst)).to.equal(true);
+    });
+});
