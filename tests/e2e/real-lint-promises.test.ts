@@ -92,6 +92,12 @@ describe("e2e: the linter's clustering rules, shown failing on real nodes", func
     this.timeout(30 * 60 * 1000);
     let k: LocalCluster;
     const broken: Record<string, Array<Record<string, any>>> = {};
+    const observations: Record<"headless" | "names" | "rbac" | "cookie", Promise<Error | undefined>> = {
+        headless: Promise.resolve(undefined),
+        names: Promise.resolve(undefined),
+        rbac: Promise.resolve(undefined),
+        cookie: Promise.resolve(undefined),
+    };
     const ns = {
         headless: "promise-headless",
         names: "promise-node-names",
@@ -113,6 +119,11 @@ describe("e2e: the linter's clustering rules, shown failing on real nodes", func
         broken.cookie = cookieRender(await render(k, ns.cookie, 3), "literal-cookie-of-the-first-render");
         // All four at once: each is its own namespace, and the nodes have room for all eight pods.
         for (const objects of Object.values(broken)) apply(k, objects);
+        const started = (observe: () => Promise<void>) => observe().then(() => undefined, (e: unknown) => (e instanceof Error ? e : new Error(String(e))));
+        observations.headless = started(() => observeUnresolvable("headless", HEADLESS));
+        observations.names = started(() => observeUnresolvable("names", "rabbit-peers"));
+        observations.rbac = started(observeRbac);
+        observations.cookie = started(observeCookie);
     });
 
     after(function () {
@@ -134,21 +145,16 @@ describe("e2e: the linter's clustering rules, shown failing on real nodes", func
         expect(mandatoryRules(broken.cookie)).to.include("erlang-cookie");
     });
 
-    for (const [rule, key, peerHost] of [
-        ["headless-service", "headless", HEADLESS],
-        ["node-names-agree", "names", "rabbit-peers"],
-    ] as const) {
-        it(`${rule}: the peers' names do not resolve, and no member ever lists another as running`, async function () {
-            const n = ns[key];
-            await eventually(`both ${n} members ran for 30 s or restarted`, 300_000, () => ([0, 1].every((i) => hadItsChance(k, n, `${STS}-${i}`)) ? true : undefined));
-            const lookup = exec(k, n, `${STS}-0`, "rabbitmq", ["getent", "hosts", `${STS}-1.${peerHost}.${domain(n)}`]);
-            expect(lookup.status, `getent hosts ${STS}-1.${peerHost}: ${lookup.stdout}`).to.equal(2); // 2: not found
-            const samples = await views(k, n, 60);
-            expect(anyPeerSeen(samples, n), JSON.stringify(samples)).to.equal(false);
-        });
+    async function observeUnresolvable(key: "headless" | "names", peerHost: string): Promise<void> {
+        const n = ns[key];
+        await eventually(`both ${n} members ran for 30 s or restarted`, 300_000, () => ([0, 1].every((i) => hadItsChance(k, n, `${STS}-${i}`)) ? true : undefined));
+        const lookup = exec(k, n, `${STS}-0`, "rabbitmq", ["getent", "hosts", `${STS}-1.${peerHost}.${domain(n)}`]);
+        expect(lookup.status, `getent hosts ${STS}-1.${peerHost}: ${lookup.stdout}`).to.equal(2); // 2: not found
+        const samples = await views(k, n, 60);
+        expect(anyPeerSeen(samples, n), JSON.stringify(samples)).to.equal(false);
     }
 
-    it("discovery-rbac: the API server answers 403 to the broker's ServiceAccount, and each member forms a cluster of its own", async function () {
+    async function observeRbac(): Promise<void> {
         const n = ns.rbac;
         const sa = statefulSet(broken.rbac).spec.template.spec.serviceAccountName;
         const r = await runClient(k, n, "discovery-get", "k8s-get", `/api/v1/namespaces/${n}/endpoints/${HEADLESS}`, 0, { serviceAccount: sa });
@@ -158,9 +164,9 @@ describe("e2e: the linter's clustering rules, shown failing on real nodes", func
             return v.every((x) => x !== undefined) ? v : undefined;
         });
         expect(alone).to.deep.equal([[nodeName(n, 0)], [nodeName(n, 1)]]);
-    });
+    }
 
-    it("erlang-cookie: after a re-render changes the literal cookie, the restarted member is refused by the others", async function () {
+    async function observeCookie(): Promise<void> {
         const n = ns.cookie;
         const all = [0, 1, 2].map((i) => nodeName(n, i)).sort();
         await eventually(`${n} formed with the first cookie`, 420_000, () => ([0, 1, 2].every((i) => JSON.stringify(rabbitmqRunningNodes(k, n, `${STS}-${i}`)) === JSON.stringify(all)) ? true : undefined));
@@ -187,5 +193,17 @@ describe("e2e: the linter's clustering rules, shown failing on real nodes", func
             await new Promise((r) => setTimeout(r, 5000));
         }
         expect(seen.every((nodes) => JSON.stringify(nodes) === JSON.stringify(majority)), JSON.stringify(seen)).to.equal(true);
-    });
+    }
+
+    // Each test reports the observation of its scenario, all of which started together (they
+    // wait on brokers booting and sample for a minute each: in turn they would take four times
+    // as long). kubectl calls are synchronous, so the observations interleave at their waits.
+    const verdict = async (key: keyof typeof observations) => {
+        const error = await observations[key];
+        if (error) throw error;
+    };
+    it("headless-service: the peers' names do not resolve, and no member ever lists another as running", () => verdict("headless"));
+    it("node-names-agree: the advertised names do not resolve, and no member ever lists another as running", () => verdict("names"));
+    it("discovery-rbac: the API server answers 403 to the broker's ServiceAccount, and each member forms a cluster of its own", () => verdict("rbac"));
+    it("erlang-cookie: after a re-render changes the literal cookie, the restarted member is refused by the others", () => verdict("cookie"));
 });
