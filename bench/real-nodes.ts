@@ -18,7 +18,7 @@ import * as path from "path";
 import { performance } from "perf_hooks";
 import { engineStack, requireEngine } from "../tests/e2e/support/engine";
 import { E2E_DIR, eventually, LocalCluster, mustRun } from "../tests/e2e/support/local";
-import { CLIENT_IMAGE, RABBITMQ_VERSION, rabbitmqClusterStatus, REDIS_VERSION, redisMembers } from "../tests/e2e/support/real-nodes";
+import { CLIENT_IMAGE, RABBITMQ_VERSION, rabbitmqClusterStatus, realNodeClusters, REDIS_VERSION, redisMembers } from "../tests/e2e/support/real-nodes";
 
 const NS = "bench-real";
 const DIR = process.argv.includes("--dir") ? path.resolve(process.argv[process.argv.indexOf("--dir") + 1]) : path.join(E2E_DIR, "bench-real");
@@ -124,17 +124,7 @@ async function main(): Promise<void> {
                 namespace: NS,
                 // Under the cluster's directory, so cluster-down removes the data even if destroy is not reached.
                 storage: { mode: "hostPath", basePath: path.join(k.dir, "bench-hostpath"), size: "1Gi", nodes: NODES },
-                clusters: [
-                    {
-                        name: "rabbit",
-                        engine: "rabbitmq",
-                        version: RABBITMQ_VERSION,
-                        replicas: 3,
-                        resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
-                        terminationGracePeriodSeconds: 60,
-                    },
-                    { name: "cache", engine: "redis", version: REDIS_VERSION, replicas: 3, resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } } },
-                ],
+                clusters: realNodeClusters(),
             },
         });
         t0 = performance.now();

@@ -17,10 +17,9 @@ import {
     hostState,
     hostStateDiff,
     provideLocalStorageClass,
-    RABBITMQ_VERSION,
     rabbitmqClusterStatus,
+    realNodeClusters,
     realNodeNames,
-    REDIS_VERSION,
     redisMembers,
     runClient,
 } from "./support/real-nodes";
@@ -33,27 +32,6 @@ interface RealStack {
     namespace: string;
     storage: Record<string, unknown>;
     prepare?: (k: LocalCluster) => void;
-}
-
-function clusters() {
-    return [
-        {
-            name: "rabbit",
-            engine: "rabbitmq",
-            version: RABBITMQ_VERSION,
-            replicas: 3,
-            resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
-            terminationGracePeriodSeconds: 60,
-            definitions: { vhosts: ["orders"], queues: [{ name: "orders.created", vhost: "orders" }] },
-        },
-        {
-            name: "cache",
-            engine: "redis",
-            version: REDIS_VERSION,
-            replicas: 3,
-            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
-        },
-    ];
 }
 
 describe("e2e: real nodes (kubelet, containerd, stand-in broker images) through the real engine", function () {
@@ -107,7 +85,7 @@ describe("e2e: real nodes (kubelet, containerd, stand-in broker images) through 
             before(async function () {
                 s.prepare?.(k);
                 const storage = JSON.parse(JSON.stringify(s.storage).replace("@CLUSTER_DIR@", k.dir));
-                e = await engineStack(k, s.name, { config: { namespace: s.namespace, storage, clusters: clusters() } });
+                e = await engineStack(k, s.name, { config: { namespace: s.namespace, storage, clusters: realNodeClusters() } });
             });
 
             it("pulumi up succeeds: the provider saw every StatefulSet ready on real kubelets", async function () {

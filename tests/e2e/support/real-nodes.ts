@@ -13,6 +13,32 @@ export const CLIENT_IMAGE = "docker.io/broker-platform/e2e-client:1";
 export const RABBITMQ_VERSION = "4.0.5";
 export const REDIS_VERSION = "7.0.15";
 
+/**
+ * The clusters the real-node tier and bench deploy: 3-member RabbitMQ (peer discovery through the
+ * API) and Redis with Sentinel, at the stand-in images' versions, with small requests (three
+ * nodes share two CPUs).
+ */
+export function realNodeClusters(): Array<Record<string, unknown>> {
+    return [
+        {
+            name: "rabbit",
+            engine: "rabbitmq",
+            version: RABBITMQ_VERSION,
+            replicas: 3,
+            resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { memory: "1Gi" } },
+            terminationGracePeriodSeconds: 60,
+            definitions: { vhosts: ["orders"], queues: [{ name: "orders.created", vhost: "orders" }] },
+        },
+        {
+            name: "cache",
+            engine: "redis",
+            version: REDIS_VERSION,
+            replicas: 3,
+            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "512Mi" } },
+        },
+    ];
+}
+
 export function realNodeNames(k: LocalCluster): string[] {
     return k
         .getJson(["get", "nodes", "-l", "broker-platform.local/node-kind=real"])
