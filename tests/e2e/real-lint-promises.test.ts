@@ -13,7 +13,6 @@ import { expect } from "chai";
 import { K8sObject } from "../../policies/lib/types";
 import { lint } from "../../policies/engine";
 import { kubernetesObjects, runProgram } from "../support/render";
-import { requireEngine } from "./support/engine";
 import { eventually, LocalCluster } from "./support/local";
 import { exec, rabbitmqRunningNodes, RABBITMQ_VERSION, runClient } from "./support/real-nodes";
 
@@ -106,7 +105,6 @@ describe("e2e: the linter's clustering rules, shown failing on real nodes", func
     };
 
     before(async function () {
-        requireEngine();
         k = LocalCluster.start("real-promises", 3, undefined, { realNodes: true });
         broken.headless = (await render(k, ns.headless)).filter((o) => !(o.kind === "Service" && o.spec?.clusterIP === "None"));
         broken.names = await render(k, ns.names);
