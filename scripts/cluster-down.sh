@@ -27,7 +27,8 @@ if [ -f "$D/pids" ]; then
 fi
 
 # Real nodes: every process in their cgroups, then what they left on the host.
-if [ -f "$D/ports.env" ] && grep -qx 'REAL_NODES=1' "$D/ports.env"; then
+# (Also when the state is gone but the bridge still names this directory: a start that died early.)
+if { [ -f "$D/ports.env" ] && grep -qx 'REAL_NODES=1' "$D/ports.env"; } || bp_rn_bridge_owned_by "$D"; then
 	BP_KUBE_PROXY="$(bp_bin kubernetes kube-proxy)"
 	bp_rn_down "$D"
 fi

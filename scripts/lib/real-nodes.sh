@@ -41,6 +41,11 @@ BP_NODE_BINDS=(
 	"/var/log/containers log-containers"
 )
 
+# Whether the bridge exists and its alias names this cluster directory.
+bp_rn_bridge_owned_by() { # dir
+	ip link show "$BP_BRIDGE" >/dev/null 2>&1 && [ "$(ip -o link show "$BP_BRIDGE" | sed -n 's/.*alias //p')" = "$1" ]
+}
+
 bp_rn_node_name() { echo "real-node-$1"; }
 bp_rn_node_ip() { echo "10.88.0.$((10 + $1))"; }
 
@@ -58,7 +63,7 @@ bp_rn_preflight() {
 		bp_die "--real-nodes needs Debian packages that are not installed: apt-get install -y --no-install-recommends $(printf '%s\n' "${missing[@]}" | sort -u | tr '\n' ' ')"
 	fi
 	if ip link show "$BP_BRIDGE" >/dev/null 2>&1; then
-		bp_die "the bridge $BP_BRIDGE exists: real nodes of another cluster are running (from $(ip -o link show "$BP_BRIDGE" | sed -n 's/.*alias //p')); stop them with its cluster-down first"
+		bp_die "the bridge $BP_BRIDGE exists: real nodes of another cluster are running (from $(ip -o link show "$BP_BRIDGE" | sed -n 's/.*alias //p')); stop them first: BROKER_CLUSTER_DIR=<that directory> npm run cluster:down"
 	fi
 	local route
 	route="$(ip -4 route show to match "$BP_GATEWAY" | grep -v '^default' || true)"
@@ -365,7 +370,7 @@ bp_rn_down() { # cluster dir
 		"$BP_KUBE_PROXY" --cleanup >/dev/null 2>&1 || true
 	fi
 	bp_rn_remove_chains "$dir"
-	if ip link show "$BP_BRIDGE" >/dev/null 2>&1 && [ "$(ip -o link show "$BP_BRIDGE" | sed -n 's/.*alias //p')" = "$dir" ]; then
+	if bp_rn_bridge_owned_by "$dir"; then
 		ip link del "$BP_BRIDGE"
 	fi
 	bp_rn_remove_cgroups
