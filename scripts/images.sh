@@ -114,8 +114,11 @@ build_pause_image() {
 	out="$(archive_of "$BP_PAUSE_IMAGE")"
 	[ -f "$out" ] && return 0
 	command -v gcc >/dev/null 2>&1 || bp_die "gcc is needed for the pause image (Debian: apt-get install -y gcc libc6-dev)"
-	src="$(cd "$BP_ROOT/tools/kubernetes" && "$(bp_find_go)" list -m -f '{{.Dir}}' k8s.io/kubernetes)/build/pause/linux/pause.c"
-	[ -f "$src" ] || bp_die "pause.c not found in the k8s.io/kubernetes module ($src): run npm run tools -- kubernetes"
+	# The module's source (downloaded once into the Go module cache; the tools build shares it).
+	local module
+	module="$(cd "$BP_ROOT/tools/kubernetes" && "$(bp_find_go)" mod download -json k8s.io/kubernetes | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
+	src="$module/build/pause/linux/pause.c"
+	[ -f "$src" ] || bp_die "pause.c not found in the k8s.io/kubernetes module ($src)"
 	tmp="$(mktemp -d "$IMAGES_DIR/.build-XXXXXX")"
 	mkdir -p "$tmp/root"
 	gcc -Os -Wall -Werror -static -DVERSION="${BP_PAUSE_IMAGE##*:}" -o "$tmp/root/pause" "$src"
