@@ -50,8 +50,9 @@ if [ "$REAL" = 1 ]; then
 	BP_KUBE_PROXY="$(bp_require_bin kubernetes kube-proxy)"
 	COREDNS="$(bp_require_bin coredns coredns)"
 	PAUSE_IMAGE="$(bash "$BP_ROOT/scripts/images.sh" pause)"
-	export BP_KUBELET BP_CONTAINERD
 	BP_CONTAINERD="$(command -v containerd)"
+	# For the node launcher (scripts/lib/real-node-launch.sh), which starts both.
+	export BP_KUBELET BP_CONTAINERD
 fi
 
 D="$BP_CLUSTER_DIR"

@@ -51,11 +51,15 @@ function apply(k: LocalCluster, objects: Array<Record<string, any>>): void {
     k.apply([...objects.filter((o) => o.kind === "Namespace"), ...objects.filter((o) => o.kind !== "Namespace")]);
 }
 
-/** Seconds since the broker container of a pod started, or undefined while it is not running. */
-function runningFor(k: LocalCluster, ns: string, pod: string): number | undefined {
+/** The broker container's status in a pod, or undefined while the pod is not there. */
+function brokerStatus(k: LocalCluster, ns: string, pod: string): any {
     const r = k.tryKubectl(["get", "pod", "-n", ns, pod, "-o", "json"]);
-    if (r.status !== 0) return undefined;
-    const started = JSON.parse(r.stdout).status?.containerStatuses?.find((c: any) => c.name === "rabbitmq")?.state?.running?.startedAt;
+    return r.status === 0 ? JSON.parse(r.stdout).status?.containerStatuses?.find((c: any) => c.name === "rabbitmq") : undefined;
+}
+
+/** Seconds since the broker container of a pod started, or undefined while it is not running. */
+function runningFor(k: LocalCluster, ns: string, pod: string, status = brokerStatus(k, ns, pod)): number | undefined {
+    const started = status?.state?.running?.startedAt;
     return started ? (Date.now() - Date.parse(started)) / 1000 : undefined;
 }
 
@@ -64,10 +68,8 @@ function runningFor(k: LocalCluster, ns: string, pod: string): number | undefine
  * restarted (a node that cannot resolve its own name exits).
  */
 function hadItsChance(k: LocalCluster, ns: string, pod: string): boolean {
-    const r = k.tryKubectl(["get", "pod", "-n", ns, pod, "-o", "json"]);
-    if (r.status !== 0) return false;
-    const status = JSON.parse(r.stdout).status?.containerStatuses?.find((c: any) => c.name === "rabbitmq");
-    return (status?.restartCount ?? 0) > 0 || (runningFor(k, ns, pod) ?? 0) > 30;
+    const status = brokerStatus(k, ns, pod);
+    return (status?.restartCount ?? 0) > 0 || (runningFor(k, ns, pod, status) ?? 0) > 30;
 }
 
 /** Samples every member's view for `seconds`: the running nodes each reported, per sample. */
