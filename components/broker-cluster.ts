@@ -6,11 +6,13 @@ import { BrokerStorage } from "./broker-storage";
 import { childOptions, defaultRetention, Retention, retainedOptions } from "./common";
 import { importId, stackOwner } from "./live/state";
 import { deploymentRecordArgs } from "./builders/record";
-import { configMapArgs, DEFAULT_DEFINITIONS, definitionsSecretArgs, rabbitPasswordHash, renderDefinitions } from "./builders/config";
+import { AppCredentials } from "./app-credentials";
+import { applicationVhosts, configMapArgs, DEFAULT_DEFINITIONS, definitionsSecretArgs, rabbitPasswordHash, renderDefinitions } from "./builders/config";
 import { certificateArgs } from "./builders/certificate";
 import { managementIngressArgs } from "./builders/ingress";
 import { networkPolicyArgs } from "./builders/networkpolicy";
 import { podDisruptionBudgetArgs } from "./builders/pdb";
+import { postDeployJobArgs } from "./builders/post-deploy";
 import { serviceMonitorArgs } from "./builders/servicemonitor";
 import { clientServiceArgs, headlessServiceArgs } from "./builders/services";
 import { statefulSetArgs } from "./builders/statefulset";
@@ -47,12 +49,15 @@ export class BrokerCluster extends pulumi.ComponentResource {
     readonly cookieSecretName?: pulumi.Output<string>;
     /** RabbitMQ, EMQX: the Secret of the admin login. */
     readonly adminSecretName?: pulumi.Output<string>;
+    /** RabbitMQ: the Secret of the application user the connection URL carries (`username`, `password`). */
+    readonly appSecretName?: pulumi.Output<string>;
     /** Redis: the Secret of the shared password; MongoDB: the Secret of the keyFile. */
     readonly passwordSecretName?: pulumi.Output<string>;
     /** Redis: `host:port` of every Sentinel (the pods' hostnames), and the master name they monitor. */
     readonly sentinels?: { endpoints: string[]; masterName: string };
     /**
-     * A URL that connects; a secret Output. RabbitMQ: AMQP(S) with the admin credentials. EMQX: the
+     * A URL that connects; a secret Output. RabbitMQ: AMQP(S) with the application user (publish and
+     * consume on the declared vhosts, no management), on the first declared vhost. EMQX: the
      * same as `clientConnectionUrl` (the dashboard admin is no MQTT user once an authenticator exists).
      */
     readonly connectionUrl: pulumi.Output<string>;
@@ -81,21 +86,23 @@ export class BrokerCluster extends pulumi.ComponentResource {
             : profile.sharedSecret === "keyfile" ? new SharedPassword(`${name}-keyfile`, part, { parent: this })
             : undefined;
         const admin = profile.adminUser ? new AdminCredentials(`${name}-admin`, part, { parent: this }) : undefined;
+        const app = cluster.engine === "rabbitmq" ? new AppCredentials(`${name}-app`, part, { parent: this }) : undefined;
         const rbac = new PeerDiscoveryRbac(`${name}-rbac`, part, { parent: this });
         const storage = new BrokerStorage(`${name}-data`, { ...part, retention }, { parent: this });
 
-        const podInputs = [cookie, password, admin, rbac, storage].filter((r): r is NonNullable<typeof r> => r !== undefined) as pulumi.Resource[];
+        const podInputs = [cookie, password, admin, app, rbac, storage].filter((r): r is NonNullable<typeof r> => r !== undefined) as pulumi.Resource[];
         const client = hasClientUser(model) ? new MqttClientCredentials(`${name}-mqtt-client`, part, { parent: this }) : undefined;
         if (client) podInputs.push(client);
         if (Object.keys(profile.configFiles).length > 0) {
             podInputs.push(new k8s.core.v1.ConfigMap(`${name}-config`, configMapArgs(model), childOptions(this, args)));
         }
-        if (cluster.engine === "rabbitmq" && admin) {
+        if (cluster.engine === "rabbitmq" && admin && app) {
             const definitions = cluster.definitions ?? DEFAULT_DEFINITIONS;
             const salt = new random.RandomBytes(`${name}-password-salt`, { length: 4 }, { parent: this });
-            const json = pulumi
-                .all([admin.username, admin.password, salt.base64])
-                .apply(([user, password, saltB64]) => renderDefinitions(definitions, user, rabbitPasswordHash(password, Buffer.from(saltB64, "base64"))));
+            const json = pulumi.all([admin.username, admin.password, app.username, app.password, salt.base64]).apply(([adminUser, adminPassword, appUser, appPassword, saltB64]) => {
+                const hash = (password: string) => rabbitPasswordHash(password, Buffer.from(saltB64, "base64"));
+                return renderDefinitions(definitions, { admin: { name: adminUser, passwordHash: hash(adminPassword) }, app: { name: appUser, passwordHash: hash(appPassword) } });
+            });
             podInputs.push(new k8s.core.v1.Secret(`${name}-definitions`, definitionsSecretArgs(model, pulumi.secret(json)), childOptions(this, args)));
         }
 
@@ -117,6 +124,10 @@ export class BrokerCluster extends pulumi.ComponentResource {
                 ignoreChanges: ["spec.volumeClaimTemplates"],
             }),
         );
+        const postDeploy = postDeployJobArgs(model);
+        if (postDeploy) {
+            new k8s.batch.v1.Job(`${name}-post-deploy`, postDeploy, childOptions(this, args, { dependsOn: [...(args.dependsOn ?? []), this.statefulSet], deleteBeforeReplace: true }));
+        }
         // Written after the StatefulSet has rolled out, so it never describes a change that failed.
         new k8s.core.v1.ConfigMap(
             `${name}-deployment`,
@@ -124,6 +135,9 @@ export class BrokerCluster extends pulumi.ComponentResource {
             childOptions(this, args, {
                 dependsOn: [...(args.dependsOn ?? []), this.statefulSet],
                 ...retainedOptions(retention, "ConfigMap", importId(names.deploymentRecord, model.namespace)),
+                // The data key is constant; a record written before it existed keeps its empty data
+                // rather than being replaced (a replacement of a retained object would orphan it).
+                ignoreChanges: ["data"],
             }),
         );
         new k8s.policy.v1.PodDisruptionBudget(`${name}-pdb`, podDisruptionBudgetArgs(model), childOptions(this, args));
@@ -169,7 +183,14 @@ export class BrokerCluster extends pulumi.ComponentResource {
             this.clientSecretName = client?.secretName;
             this.connectionUrl = this.clientConnectionUrl;
         } else {
-            this.connectionUrl = url(admin ? [admin.username, admin.password] : undefined);
+            // RabbitMQ: the application user, on the first declared vhost; the admin stays in its Secret for operators.
+            this.appSecretName = app?.secretName;
+            const vhost = encodeURIComponent(applicationVhosts(cluster.definitions ?? DEFAULT_DEFINITIONS)[0]);
+            this.connectionUrl = pulumi.secret(
+                app
+                    ? pulumi.all([app.username, app.password]).apply(([u, p]) => `${scheme}://${encodeURIComponent(u)}:${encodeURIComponent(p)}@${names.clientServiceHost}:${port(portName)}/${vhost}`)
+                    : pulumi.output(`${scheme}://${names.clientServiceHost}:${port(portName)}/${vhost}`),
+            );
         }
         this.registerOutputs({
             clientHost: this.clientHost,
@@ -177,6 +198,7 @@ export class BrokerCluster extends pulumi.ComponentResource {
             ...(this.managementUrl ? { managementUrl: this.managementUrl } : {}),
             ...(this.cookieSecretName ? { cookieSecretName: this.cookieSecretName } : {}),
             ...(this.adminSecretName ? { adminSecretName: this.adminSecretName } : {}),
+            ...(this.appSecretName ? { appSecretName: this.appSecretName } : {}),
             ...(this.passwordSecretName ? { passwordSecretName: this.passwordSecretName } : {}),
             ...(this.sentinels ? { sentinels: this.sentinels } : {}),
             connectionUrl: this.connectionUrl,

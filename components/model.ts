@@ -35,6 +35,8 @@ export interface ClusterModel {
     claimTemplateSize: string;
     /** Members that exist already (from the stack's last update); 0 on a first deployment. */
     existingMembers: number;
+    /** Members the cluster first formed with: `replicas` on a first deployment, then what the record keeps. */
+    formationSize: number;
     /** EMQX's MQTT client authentication with defaults applied; `undefined` for RabbitMQ. */
     clientAuth?: ClientAuthSettings;
 }
@@ -45,10 +47,10 @@ export function hasClientUser(model: Pick<ClusterModel, "clientAuth">): boolean 
 }
 
 /** The engine's profile: the one place that picks an engine's implementation. */
-function engineProfile(platform: PlatformSettings, cluster: ClusterSettings, names: ClusterNames): EngineProfile {
+function engineProfile(platform: PlatformSettings, cluster: ClusterSettings, names: ClusterNames, formationSize: number): EngineProfile {
     switch (cluster.engine) {
         case "rabbitmq":
-            return rabbitmqProfile(cluster, names, platform.clusterDomain);
+            return rabbitmqProfile(cluster, names, platform.clusterDomain, formationSize);
         case "emqx":
             return emqxProfile(cluster, names, platform.namespace, platform.clusterDomain);
         case "redis":
@@ -64,7 +66,9 @@ function engineProfile(platform: PlatformSettings, cluster: ClusterSettings, nam
 export function resolveCluster(platform: PlatformSettings, cluster: ClusterSettings, previous?: PreviousCluster): ClusterModel {
     const names = clusterNames({ namespace: platform.namespace, name: cluster.name, engine: cluster.engine, clusterDomain: platform.clusterDomain });
     const clientAuth = resolveClientAuth(cluster);
-    const profile = engineProfile(platform, cluster, names);
+    // A record from before formationSize was kept: the size it last deployed stands in.
+    const formationSize = previous ? (previous.formationSize ?? previous.replicas) : cluster.replicas;
+    const profile = engineProfile(platform, cluster, names, formationSize);
     const staticVolumes = platform.storage.mode !== "storageClass";
     const volumeSize = cluster.volumeSize ?? platform.storage.size;
     return {
@@ -84,7 +88,9 @@ export function resolveCluster(platform: PlatformSettings, cluster: ClusterSetti
             config: { name: revisioned(names.configMap, profile.configFiles) },
             // The definitions hold the admin user's password hash: their name derives from the
             // declared definitions and the credentials' generation, never from secret material.
-            definitions: { name: revisioned(names.definitionsSecret, { definitions: cluster.definitions ?? null, admin: cluster.adminCredentials.generation }) },
+            definitions: {
+                name: revisioned(names.definitionsSecret, { definitions: cluster.definitions ?? null, admin: cluster.adminCredentials.generation, app: cluster.appCredentials.generation }),
+            },
             ...(cluster.tls ? { tls: { name: cluster.tls.secretName ?? names.tlsSecret } } : {}),
             // Likewise the client user's hash: named after its generation only.
             ...(clientAuth && !clientAuth.allowAnonymous ? { mqttUsers: { name: revisioned(names.mqttUsersSecret, { client: clientAuth.generation }) } } : {}),
@@ -92,6 +98,7 @@ export function resolveCluster(platform: PlatformSettings, cluster: ClusterSetti
         staticVolumes,
         claimTemplateSize: previous?.claimTemplateSize ?? previous?.volumeSize ?? volumeSize,
         existingMembers: previous?.replicas ?? 0,
+        formationSize,
         ...(clientAuth ? { clientAuth } : {}),
     };
 }

@@ -53,6 +53,7 @@ export const RECORD_ANNOTATION = "broker-platform/deployment";
 
 /** Characters of a content hash appended to the names of objects that are replaced on change. */
 const REVISION_LENGTH = 10;
+const POST_DEPLOY_SUFFIX = "-post-deploy";
 
 /**
  * Erlang node-name prefix per engine (the part before `@`); none for Redis and MongoDB, whose
@@ -77,6 +78,8 @@ export interface ClusterNames {
     /** Redis: the name the Sentinels monitor the master under (`SENTINEL get-master-addr-by-name`). */
     sentinelMaster: string;
     adminSecret: string;
+    /** RabbitMQ: Secret of the application user (`username`, `password`) that the connection URL carries. */
+    appSecret: string;
     /** Prefix of the RabbitMQ definitions Secret; see `revisioned`. */
     definitionsSecret: string;
     /** EMQX: Secret with the generated MQTT client user's `username` and `password`, for applications. */
@@ -119,6 +122,13 @@ export interface ClusterNames {
     selectorLabels: Record<string, string>;
     /** Labels on every object of the cluster (selector labels plus descriptive ones). */
     commonLabels: Record<string, string>;
+    /**
+     * Labels of the post-deploy Job's pod: the cluster's instance, never its selector labels (the
+     * Services and the PDB must not count it as a member); the NetworkPolicy admits it to the peer ports.
+     */
+    postDeployLabels: Record<string, string>;
+    /** Name of the post-deploy Job for this content (see `revisioned`), at most 63 characters (the Job's pod label). */
+    postDeployJob(content: unknown): string;
     podName(ordinal: number): string;
     /** Fully qualified pod hostname: `<pod>.<headlessDomain>`. */
     podHost(ordinal: number): string;
@@ -153,6 +163,7 @@ export function clusterNames(id: ClusterIdentity): ClusterNames {
         keyFileSecret: `${name}-keyfile`,
         replicaSet: name,
         adminSecret: `${name}-admin`,
+        appSecret: `${name}-app`,
         definitionsSecret: `${name}-definitions`,
         mqttClientSecret: `${name}-mqtt-client`,
         mqttUsersSecret: `${name}-mqtt-users`,
@@ -186,6 +197,8 @@ export function clusterNames(id: ClusterIdentity): ClusterNames {
             [LABEL_PART_OF]: "broker-platform",
             [LABEL_MANAGED_BY]: MANAGED_BY,
         },
+        postDeployLabels: { [LABEL_INSTANCE]: name, [LABEL_COMPONENT]: "post-deploy", [LABEL_PART_OF]: "broker-platform", [LABEL_MANAGED_BY]: MANAGED_BY },
+        postDeployJob: (content: unknown) => revisioned(`${name.slice(0, MAX_LABEL_LENGTH - POST_DEPLOY_SUFFIX.length - 1 - REVISION_LENGTH)}${POST_DEPLOY_SUFFIX}`, { name, content }),
         podName,
         podHost,
         nodeName: (ordinal: number) => (nodePrefix ? `${nodePrefix}@${podHost(ordinal)}` : podHost(ordinal)),

@@ -34,8 +34,10 @@ export interface ClusterSummary {
     managementUrl?: string;
     /** RabbitMQ, EMQX. */
     cookieSecret?: pulumi.Output<string>;
-    /** RabbitMQ, EMQX. */
+    /** RabbitMQ, EMQX: the administrator, for operators. */
     adminSecret?: pulumi.Output<string>;
+    /** RabbitMQ: the application user's Secret (what `connectionUrl` carries). */
+    appSecret?: pulumi.Output<string>;
     /** Redis: the Secret of the shared password. */
     passwordSecret?: pulumi.Output<string>;
     /** MongoDB: the Secret of the keyFile. */
@@ -94,6 +96,7 @@ export function clusterSummary(c: BrokerCluster): ClusterSummary {
         ...(c.managementUrl ? { managementUrl: c.managementUrl } : {}),
         ...(c.cookieSecretName ? { cookieSecret: c.cookieSecretName } : {}),
         ...(c.adminSecretName ? { adminSecret: c.adminSecretName } : {}),
+        ...(c.appSecretName ? { appSecret: c.appSecretName } : {}),
         ...(c.passwordSecretName ? (cluster.engine === "mongodb" ? { keyFileSecret: c.passwordSecretName } : { passwordSecret: c.passwordSecretName }) : {}),
         ...(c.sentinels ? { sentinels: c.sentinels } : {}),
         connectionUrl: c.connectionUrl,

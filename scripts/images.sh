@@ -16,6 +16,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 # reference | Debian suite | packages | what the image is
 BP_IMAGES=(
 	"docker.io/library/rabbitmq:4.0.5-management|trixie|rabbitmq-server|RabbitMQ 4.0.5 on Erlang 27 with the management, prometheus and k8s peer discovery plugins"
+	"docker.io/library/rabbitmq:4.3.6-management|sid|rabbitmq-server|RabbitMQ 4.3.6 on Erlang 29 (the >= 4.1 discovery path: seed = ordinal 0, no API access)"
 	"docker.io/library/redis:7.0.15|bookworm|redis-server redis-sentinel redis-tools|Redis 7.0.15: redis-server, redis-sentinel, redis-cli"
 	"docker.io/broker-platform/e2e-client:1|bookworm|python3 python3-pika python3-redis redis-tools|the tests' client pod: AMQP (pika) and Redis with Sentinel (redis-py), redis-cli"
 )

@@ -23,7 +23,16 @@ export function erlangCookieSecretArgs(model: ClusterModel, cookie: pulumi.Input
 
 /** Admin credentials: RabbitMQ's administrator (through the definitions), EMQX's dashboard admin. */
 export function adminSecretArgs(model: ClusterModel, username: pulumi.Input<string>, password: pulumi.Input<string>): k8s.core.v1.SecretArgs {
-    return { metadata: objectMeta(model, model.names.adminSecret), type: "Opaque", immutable: true, stringData: { username, password } };
+    return loginSecretArgs(model, model.names.adminSecret, username, password);
+}
+
+/** RabbitMQ's application user, which the connection URL carries. */
+export function appSecretArgs(model: ClusterModel, username: pulumi.Input<string>, password: pulumi.Input<string>): k8s.core.v1.SecretArgs {
+    return loginSecretArgs(model, model.names.appSecret, username, password);
+}
+
+function loginSecretArgs(model: ClusterModel, name: string, username: pulumi.Input<string>, password: pulumi.Input<string>): k8s.core.v1.SecretArgs {
+    return { metadata: objectMeta(model, name), type: "Opaque", immutable: true, stringData: { username, password } };
 }
 
 /**
@@ -38,19 +47,34 @@ export function rabbitPasswordHash(password: string, salt: Buffer): string {
 /** What a RabbitMQ cluster imports when the stack declares no definitions: the default vhost. */
 export const DEFAULT_DEFINITIONS: DefinitionsSettings = { vhosts: ["/"], policies: [], queues: [], exchanges: [], bindings: [] };
 
+/** The vhosts applications get: the declared ones, in order ("/" unless the stack declares others). */
+export function applicationVhosts(defs: DefinitionsSettings): string[] {
+    return defs.vhosts.length > 0 ? [...new Set(defs.vhosts)] : ["/"];
+}
+
+/** A user of the definitions: its name and `rabbitPasswordHash`. */
+export interface DefinitionsUser {
+    name: string;
+    passwordHash: string;
+}
+
 /**
- * RabbitMQ definitions, imported on every boot. The admin user is part of them (with full
- * permissions on every declared vhost), so its password always matches the admin Secret: after a
- * rotation, and after `destroy` + `up` on retained volumes, where a default user would keep the
- * old password.
+ * RabbitMQ definitions, imported on every boot. The users are part of them, so their passwords
+ * always match their Secrets: after a rotation, and after `destroy` + `up` on retained volumes,
+ * where a default user would keep the old password (and, with definitions, no `guest` is created).
+ * The admin (tag `administrator`) may do everything on every vhost; the application user has no
+ * tag (no management UI or HTTP API) and full rights on the declared vhosts only. Every vhost
+ * defaults to quorum queues, so queues applications declare are replicated too.
  */
-export function renderDefinitions(defs: DefinitionsSettings, username: string, passwordHash: string): string {
+export function renderDefinitions(defs: DefinitionsSettings, users: { admin: DefinitionsUser; app: DefinitionsUser }): string {
     const vhosts = [...new Set(["/", ...defs.vhosts])];
+    const user = (u: DefinitionsUser, tags: string[]) => ({ name: u.name, password_hash: u.passwordHash, hashing_algorithm: "rabbit_password_hashing_sha256", tags });
+    const all = (name: string, vhost: string) => ({ user: name, vhost, configure: ".*", write: ".*", read: ".*" });
     return JSON.stringify(
         {
-            users: [{ name: username, password_hash: passwordHash, hashing_algorithm: "rabbit_password_hashing_sha256", tags: ["administrator"] }],
-            vhosts: vhosts.map((name) => ({ name })),
-            permissions: vhosts.map((vhost) => ({ user: username, vhost, configure: ".*", write: ".*", read: ".*" })),
+            users: [user(users.admin, ["administrator"]), user(users.app, [])],
+            vhosts: vhosts.map((name) => ({ name, metadata: { description: "", tags: [], default_queue_type: "quorum" } })),
+            permissions: [...vhosts.map((vhost) => all(users.admin.name, vhost)), ...applicationVhosts(defs).map((vhost) => all(users.app.name, vhost))],
             policies: defs.policies,
             queues: defs.queues.map((q) => ({ ...q, auto_delete: false })),
             exchanges: defs.exchanges.map((e) => ({ ...e, auto_delete: false, internal: false, arguments: {} })),

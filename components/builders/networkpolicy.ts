@@ -29,7 +29,7 @@ function tcp(ports: BrokerPort[]) {
 
 /**
  * Ingress isolation of one cluster's pods. epmd, Erlang distribution and cluster RPC admit only
- * the cluster's own pods: anyone who reaches them with the cookie runs code on every node. The
+ * the cluster's own pods (and its post-deploy Job): anyone who reaches them with the cookie runs code on every node. The
  * client, management and metrics ports admit the configured peers, or every source. Ingress only:
  * egress goes to DNS, the API server (discovery) and whatever shovels, bridges or webhooks the
  * broker is configured with, none of which this package can know.
@@ -40,7 +40,9 @@ export function networkPolicyArgs(model: ClusterModel): k8s.networking.v1.Networ
     const ownPods: Peer = { podSelector: { matchLabels: names.selectorLabels } };
     // A rule without ports admits every port: the peer-only rule exists only when there are peer-only ports.
     const peerOnly = profile.ports.filter((p) => p.audience === "peer");
-    const ingress: Rule[] = peerOnly.length > 0 ? [{ from: [ownPods], ports: tcp(peerOnly) }] : [];
+    // The post-deploy Job (RabbitMQ's feature flags) speaks Erlang distribution to the members too.
+    const postDeploy: Peer[] = profile.postDeploy ? [{ podSelector: { matchLabels: names.postDeployLabels } }] : [];
+    const ingress: Rule[] = peerOnly.length > 0 ? [{ from: [ownPods, ...postDeploy], ports: tcp(peerOnly) }] : [];
     // One rule per distinct peer set, in the profile's port order. Ports members use as well as
     // clients (Redis, Sentinel) admit the cluster's own pods besides the client peers.
     const groups = new Map<string, { peers?: Peer[]; ports: BrokerPort[] }>();

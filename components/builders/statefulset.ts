@@ -19,8 +19,22 @@ export function configChecksum(model: ClusterModel): string {
         files: Object.keys(files).sort().map((k) => [k, files[k]]),
         definitions: model.cluster.definitions ?? null,
         adminGeneration: model.cluster.adminCredentials.generation,
+        // Absent for the default (0), so this package's upgrade does not roll existing pods.
+        ...(model.cluster.appCredentials.generation !== 0 ? { appGeneration: model.cluster.appCredentials.generation } : {}),
     });
     return createHash("sha256").update(canonical).digest("hex");
+}
+
+/** How long the Kubernetes provider waits for the StatefulSet to be ready (create and update). */
+export const AWAIT_TIMEOUT_ANNOTATION = "pulumi.com/timeoutSeconds";
+
+/**
+ * Seconds `pulumi up` waits for a roll-out: five minutes per member (stop with the preStop's
+ * waits, start, rejoin, sync) on top of ten, so a healthy roll of any size ends inside it, where
+ * the provider's default of ten minutes in all fails a healthy five-member roll.
+ */
+export function rolloutAwaitSeconds(model: ClusterModel): number {
+    return 600 + 300 * model.cluster.replicas;
 }
 
 /** Spread brokers over nodes; `required` when losing a node would lose more than one member's data. */
@@ -40,7 +54,7 @@ export function statefulSetArgs(model: ClusterModel): k8s.apps.v1.StatefulSetArg
     const permissions = volumePermissionsInitContainer(model, profile.image);
     const podLabels = { ...names.commonLabels, [LABEL_VERSION]: cluster.version };
     return {
-        metadata: { name: names.statefulSet, namespace, labels: podLabels },
+        metadata: { name: names.statefulSet, namespace, labels: podLabels, annotations: { [AWAIT_TIMEOUT_ANNOTATION]: String(rolloutAwaitSeconds(model)) } },
         spec: {
             serviceName: names.headlessService,
             replicas: cluster.replicas,

@@ -31,6 +31,7 @@ const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0
 const QUANTITY = /^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$/;
 const CPU_QUANTITY = /^([0-9]+(\.[0-9]+)?|[0-9]+m)$/;
 const VERSION = /^[0-9]+\.[0-9]+\.[0-9]+$/;
+const ERL_ARGS = /^[A-Za-z0-9 _+\-.:=/,@]+$/;
 
 const dnsLabel = (what: string) =>
     z
@@ -354,6 +355,21 @@ const clusterFields = z.strictObject({
     adminCredentials: z
         .strictObject({ generation: z.int().min(0, { error: "generation must be a whole number >= 0" }).default(0) })
         .default({ generation: 0 }),
+    /**
+     * RabbitMQ only: the application user the connection URL carries (permissions on the declared
+     * vhosts, no management tag); bump `generation` to generate a new one on purpose.
+     */
+    appCredentials: z
+        .strictObject({ generation: z.int().min(0, { error: "generation must be a whole number >= 0" }).default(0) })
+        .default({ generation: 0 }),
+    /**
+     * RabbitMQ only: further Erlang runtime arguments (`RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS`), after
+     * the scheduler count and TLS distribution's arguments, e.g. "+sbwt none +P 2000000".
+     */
+    erlangArgs: z
+        .string({ error: "erlangArgs must be a string of Erlang emulator flags such as \"+sbwt none\"" })
+        .regex(ERL_ARGS, { error: "erlangArgs must be Erlang emulator flags of letters, digits, blanks and + - _ . : = / , @ only (the start script splits them into words; quotes, '$' and shell characters would not reach the runtime as written)" })
+        .optional(),
     /** Seconds a pod gets to drain before it is killed. */
     terminationGracePeriodSeconds: z.int().min(10).max(604800).optional(),
     /** Scale-down shrinks the Erlang cluster; refused unless set (see Day-2 operations). */
@@ -405,6 +421,10 @@ function clusterChecks(c: z.output<typeof clusterFields>, ctx: z.RefinementCtx<u
     }
     if (!isSupportedVersion(c.engine, c.version)) {
         issue(["version"], `${c.engine} ${c.version} is not supported; supported series: ${SUPPORTED_VERSIONS[c.engine].join(", ")}`, c.version);
+    }
+    if (c.engine !== "rabbitmq") {
+        if (c.erlangArgs !== undefined) issue(["erlangArgs"], "erlangArgs applies to RabbitMQ only", c.erlangArgs);
+        if (c.appCredentials.generation !== 0) issue(["appCredentials"], `appCredentials applies to RabbitMQ only; ${c.engine === "emqx" ? "bump clientAuth.generation for a new MQTT client user" : sharedSecretHint(c.engine)}`, c.appCredentials);
     }
     if (c.engine === "rabbitmq" && c.discovery !== undefined) {
         issue(["discovery"], "discovery applies to EMQX only; RabbitMQ always uses its Kubernetes peer discovery plugin", c.discovery);
@@ -533,7 +553,7 @@ function crossFieldChecks(cfg: z.output<typeof platformFields>, ctx: z.Refinemen
             issue(["clusters", i, "name"], `cluster name ${c.name} is used twice; cluster names must be unique`, c.name);
             return;
         }
-        for (const derived of [names.statefulSet, names.headlessService, names.configMap, names.adminSecret, names.erlangCookieSecret, names.passwordSecret, names.keyFileSecret, names.definitionsSecret, names.deploymentRecord, names.mqttClientSecret, names.mqttUsersSecret]) {
+        for (const derived of [names.statefulSet, names.headlessService, names.configMap, names.adminSecret, names.appSecret, names.erlangCookieSecret, names.passwordSecret, names.keyFileSecret, names.definitionsSecret, names.deploymentRecord, names.mqttClientSecret, names.mqttUsersSecret]) {
             const owner = owners.get(derived);
             if (owner !== undefined && owner !== c.name) {
                 issue(["clusters", i, "name"], `name ${c.name} derives the object name ${derived}, which cluster ${owner} also uses; choose names that do not collide`, c.name);

@@ -9,6 +9,8 @@ export interface PreviousCluster {
     claimTemplateSize?: string;
     /** Size the volumes were last set to (grows through claim expansion). */
     volumeSize?: string;
+    /** Members the cluster first formed with (RabbitMQ's target cluster size); kept through scaling. */
+    formationSize?: number;
 }
 
 export type PreviousDeployment = Record<string, PreviousCluster>;

@@ -1,6 +1,6 @@
 import { ConfigError } from "../config/load";
 import { PlatformSettings } from "../config/schema";
-import { compareVersions, majorVersion } from "../engines/versions";
+import { compareVersions, rabbitmqUpgradeSteps, seriesOf } from "../engines/versions";
 import { PreviousDeployment } from "./previous";
 import { resolveCluster } from "../model";
 import { claimStorageClass } from "../builders/storage";
@@ -14,7 +14,7 @@ export function majorityOf(current: number): number {
 /**
  * Changes that are safe in a fresh stack but lose data or membership against running clusters:
  * scale-down without consent or below a majority, version downgrades, engine swaps, and RabbitMQ
- * upgrades that skip the 4.0 series. Returns problems in the same `key = value: why` form as
+ * upgrades that skip a series RabbitMQ requires on the way. Returns problems in the same `key = value: why` form as
  * config validation.
  */
 export function transitionProblems(settings: PlatformSettings, previous: PreviousDeployment | undefined, project: string): string[] {
@@ -45,8 +45,16 @@ export function transitionProblems(settings: PlatformSettings, previous: Previou
         const order = compareVersions(c.version, before.version);
         if (order < 0) {
             problems.push(`${key("version")} = "${c.version}": cluster ${c.name} runs ${before.version}; downgrades are not supported once nodes have enabled newer feature flags. Restore from a backup into a new cluster instead.`);
-        } else if (order > 0 && c.engine === "rabbitmq" && majorVersion(before.version) === 3 && majorVersion(c.version) === 4 && !c.version.startsWith("4.0.")) {
-            problems.push(`${key("version")} = "${c.version}": cluster ${c.name} runs ${before.version}; upgrade to 4.0.x first (with every feature flag enabled: rabbitmqctl enable_feature_flag all), then to ${c.version}.`);
+        } else if (order > 0 && c.engine === "rabbitmq") {
+            const steps = rabbitmqUpgradeSteps(before.version, c.version);
+            if (steps === undefined) {
+                problems.push(`${key("version")} = "${c.version}": cluster ${c.name} runs ${before.version}, and RabbitMQ has no in-place upgrade path from ${seriesOf(before.version)} to ${seriesOf(c.version)}; migrate into a new cluster (blue/green) instead.`);
+            } else if (steps.length > 0) {
+                problems.push(
+                    `${key("version")} = "${c.version}": cluster ${c.name} runs ${before.version}, and RabbitMQ cannot upgrade from ${seriesOf(before.version)} to ${seriesOf(c.version)} in one step; ` +
+                        `upgrade through ${steps.map((s) => `the latest ${s}.x`).join(", then ")} first (one pulumi up each; every stable feature flag is enabled after each roll-out), then to ${c.version}.`,
+                );
+            }
         }
     });
     return problems;

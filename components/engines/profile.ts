@@ -72,6 +72,17 @@ export interface EngineProfile {
         /** Further containers of the pod (Redis: the Sentinel next to each data node). */
         sidecars?: k8s.types.input.core.v1.Container[];
     };
+    /**
+     * Run once every member runs this template (after the StatefulSet's roll-out), as a Job named
+     * after `trigger`: a new trigger (a version) runs it again. RabbitMQ: enable the stable feature flags.
+     */
+    postDeploy?(names: ClusterNames, secrets: SecretRefs): {
+        trigger: unknown;
+        container: k8s.types.input.core.v1.Container;
+        volumes: k8s.types.input.core.v1.Volume[];
+        /** Seconds the Job may run in all (its attempts included). */
+        deadlineSeconds: number;
+    };
     readinessProbe: k8s.types.input.core.v1.Probe;
     /** Command run before the container is stopped, so clients and queues move first. */
     preStop: string[];

@@ -1,23 +1,36 @@
 import { ClusterSettings } from "../config/schema";
-import { ClusterNames, nodeNameTemplate } from "../naming";
+import { ClusterNames, DATA_VOLUME, nodeNameTemplate } from "../naming";
+import * as k8s from "@pulumi/kubernetes";
 import { BrokerPort, EngineProfile, podIdentityEnv, restrictedContainerSecurity, SecretRefs } from "./profile";
+
+type EnvVar = k8s.types.input.core.v1.EnvVar;
 import { DIST_OPTFILE, renderDistOptFile, TLS_CERT, TLS_KEY, tlsMount, tlsVolume } from "./tls";
 import { compareVersions, rabbitmqDiscoveryUsesApi } from "./versions";
+import { rabbitmqDiskFreeLimitBytes, rabbitmqMemoryBytes, rabbitmqSchedulers, rabbitmqStopBudget } from "./rabbitmq-sizing";
+import { CLUSTER_FORMED_KEY, RECORD_MOUNT, rabbitmqSetupScript } from "./rabbitmq-setup";
 
 const UID = 999;
 const HOME = "/var/lib/rabbitmq";
 const CONFIG_DIR = "/etc/rabbitmq";
 const COOKIE_MOUNT = "/run/erlang-cookie";
+/** conf.d as RabbitMQ reads it: a copy in the writable home, so the setup container can add to it. */
+const CONF_DIR = `${HOME}/conf.d`;
 /** File names inside the ConfigMap / Secrets; the projected config volume lays them out. */
 export const RABBITMQ_CONF = "rabbitmq.conf";
 export const ENABLED_PLUGINS = "enabled_plugins";
 export const DEFINITIONS_JSON = "definitions.json";
+export const SETUP_SCRIPT = "setup.sh";
 
 const BASE_PLUGINS = ["rabbitmq_management", "rabbitmq_prometheus", "rabbitmq_peer_discovery_k8s"];
 
-/** rabbitmq.conf lines that make the nodes find each other through the headless Service. */
-export function peerDiscoveryConf(names: ClusterNames, version: string, clusterDomain: string): string[] {
-    const lines = ["cluster_formation.peer_discovery_backend = k8s"];
+/**
+ * rabbitmq.conf lines that make the nodes find each other through the headless Service.
+ * `formationSize` is the member count the cluster first formed with: RabbitMQ imports the
+ * definitions once that many members have joined, so declared quorum queues start with a replica
+ * on each (with the default of 1, the first node imports them alone and they get one member).
+ */
+export function peerDiscoveryConf(names: ClusterNames, version: string, clusterDomain: string, formationSize: number): string[] {
+    const lines = ["cluster_formation.peer_discovery_backend = k8s", `cluster_formation.target_cluster_size_hint = ${formationSize}`];
     if (rabbitmqDiscoveryUsesApi(version)) {
         lines.push(
             `cluster_formation.k8s.host = kubernetes.default.svc.${clusterDomain}`,
@@ -57,6 +70,19 @@ export function distributionErlArgs(): string {
     return `-proto_dist inet_tls -ssl_dist_optfile ${CONFIG_DIR}/${DIST_OPTFILE}`;
 }
 
+/**
+ * The broker's Erlang arguments: schedulers for the CPU limit, distribution over TLS when asked
+ * for, then the stack's own `erlangArgs` (last, so they can override the scheduler count).
+ */
+export function serverErlArgs(cluster: ClusterSettings): string {
+    const schedulers = rabbitmqSchedulers(cluster);
+    return [
+        ...(schedulers !== undefined ? [`+S ${schedulers}:${schedulers}`] : []),
+        ...(cluster.tls?.distribution === true ? [distributionErlArgs()] : []),
+        ...(cluster.erlangArgs ? [cluster.erlangArgs] : []),
+    ].join(" ");
+}
+
 function rabbitmqPorts(cluster: ClusterSettings): BrokerPort[] {
     const client: BrokerPort[] = cluster.tls
         ? [
@@ -76,16 +102,21 @@ function rabbitmqPorts(cluster: ClusterSettings): BrokerPort[] {
 }
 
 /** Renders rabbitmq.conf: clustering, listeners, memory sizing, definitions and extra settings. */
-export function renderRabbitmqConf(cluster: ClusterSettings, names: ClusterNames, clusterDomain: string): string {
+export function renderRabbitmqConf(cluster: ClusterSettings, names: ClusterNames, clusterDomain: string, formationSize: number): string {
     const lines = [
         `cluster_name = ${cluster.name}`,
-        ...peerDiscoveryConf(names, cluster.version, clusterDomain),
+        ...peerDiscoveryConf(names, cluster.version, clusterDomain, formationSize),
         "cluster_partition_handling = pause_minority",
+        // Quorum queues get a replica on every member again after a member joins, rejoins with an
+        // empty disk or is replaced; members are only added, never removed by the broker itself.
+        "quorum_queue.continuous_membership_reconciliation.enabled = true",
+        `quorum_queue.continuous_membership_reconciliation.target_group_size = ${formationSize}`,
+        "quorum_queue.continuous_membership_reconciliation.auto_remove = false",
         ...listenerConf(cluster),
-        // The container's memory limit, not the node's RAM, is what the broker may use.
-        `total_memory_available_override_value = ${cluster.resources.limits.memory}`,
+        // The container's memory limit less headroom, not the node's RAM, is what the broker may use.
+        `total_memory_available_override_value = ${rabbitmqMemoryBytes(cluster)}`,
         "vm_memory_high_watermark.relative = 0.6",
-        "disk_free_limit.absolute = 1GB",
+        `disk_free_limit.absolute = ${rabbitmqDiskFreeLimitBytes(cluster)}`,
         "log.console = true",
         "log.file = false",
     ];
@@ -101,38 +132,56 @@ export function renderEnabledPlugins(cluster: ClusterSettings): string {
     return `[${plugins.join(",")}].\n`;
 }
 
-export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, clusterDomain: string): EngineProfile {
+/**
+ * The preStop: wait until stopping this member keeps every quorum queue (and, on 3.13, every
+ * mirrored classic queue) available, then move clients and leaders away. Each wait has its
+ * share of the grace period (`rabbitmqStopBudget`); a wait that times out still lets the drain run.
+ */
+export function rabbitmqPreStop(cluster: ClusterSettings, grace: number): string[] {
+    const budget = rabbitmqStopBudget(cluster, grace);
+    const steps = [
+        ...(budget.awaitQuorum > 0 ? [`rabbitmq-upgrade await_online_quorum_plus_one -t ${budget.awaitQuorum}`] : []),
+        ...(budget.awaitMirrors > 0 ? [`rabbitmq-upgrade await_online_synchronized_mirror -t ${budget.awaitMirrors}`] : []),
+        `rabbitmq-upgrade drain -t ${budget.drain}`,
+    ];
+    return ["sh", "-c", steps.join("; ")];
+}
+
+/**
+ * @param formationSize members the cluster first formed with (the deployment record keeps it),
+ * so that a scale changes no setting of the running members.
+ */
+export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, clusterDomain: string, formationSize: number = cluster.replicas): EngineProfile {
     const grace = cluster.terminationGracePeriodSeconds ?? 600;
-    const drainTimeout = Math.max(grace - 30, 10);
-    // Waiting for quorum+1 on a cluster of one or two would wait forever.
-    const awaitQuorum = cluster.replicas >= 3 ? `rabbitmq-upgrade await_online_quorum_plus_one -t ${drainTimeout}; ` : "";
     const tls = cluster.tls;
     const distribution = tls?.distribution === true;
+    const erlArgs = serverErlArgs(cluster);
+    const image = `${cluster.image ?? "rabbitmq"}:${cluster.version}-management`;
+    const cliEnv = [
+        ...podIdentityEnv(),
+        { name: "RABBITMQ_USE_LONGNAME", value: "true" },
+        { name: "RABBITMQ_NODENAME", value: nodeNameTemplate(names) },
+        ...(distribution ? [{ name: "RABBITMQ_CTL_ERL_ARGS", value: distributionErlArgs() }] : []),
+    ];
     return {
-        image: `${cluster.image ?? "rabbitmq"}:${cluster.version}-management`,
+        image,
         uid: UID,
         sharedSecret: "erlang-cookie",
         adminUser: true,
         dataMountPath: `${HOME}/mnesia`,
         ports: rabbitmqPorts(cluster),
         configFiles: {
-            [RABBITMQ_CONF]: renderRabbitmqConf(cluster, names, clusterDomain),
+            [RABBITMQ_CONF]: renderRabbitmqConf(cluster, names, clusterDomain, formationSize),
             [ENABLED_PLUGINS]: renderEnabledPlugins(cluster),
+            [SETUP_SCRIPT]: rabbitmqSetupScript(names, { home: HOME, cookieMount: COOKIE_MOUNT, sourceConfDir: `${CONFIG_DIR}/conf.d`, confDir: CONF_DIR, dataDir: `${HOME}/mnesia` }),
             ...(distribution ? { [DIST_OPTFILE]: renderDistOptFile() } : {}),
         },
         env: (n: ClusterNames) => [
-            ...podIdentityEnv(),
+            ...cliEnv,
             { name: "K8S_SERVICE_NAME", value: n.headlessService },
-            { name: "RABBITMQ_USE_LONGNAME", value: "true" },
-            { name: "RABBITMQ_NODENAME", value: nodeNameTemplate(n) },
-            { name: "RABBITMQ_CONFIG_FILES", value: `${CONFIG_DIR}/conf.d` },
+            { name: "RABBITMQ_CONFIG_FILES", value: CONF_DIR },
             { name: "RABBITMQ_ENABLED_PLUGINS_FILE", value: `${CONFIG_DIR}/${ENABLED_PLUGINS}` },
-            ...(distribution
-                ? [
-                      { name: "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", value: distributionErlArgs() },
-                      { name: "RABBITMQ_CTL_ERL_ARGS", value: distributionErlArgs() },
-                  ]
-                : []),
+            ...(erlArgs ? [{ name: "RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS", value: erlArgs }] : []),
         ],
         volumes: (n: ClusterNames, secrets: SecretRefs) => ({
             volumes: [
@@ -147,6 +196,7 @@ export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, c
                                     items: [
                                         { key: RABBITMQ_CONF, path: `conf.d/10-${RABBITMQ_CONF}` },
                                         { key: ENABLED_PLUGINS, path: ENABLED_PLUGINS },
+                                        { key: SETUP_SCRIPT, path: SETUP_SCRIPT },
                                         ...(distribution ? [{ key: DIST_OPTFILE, path: DIST_OPTFILE }] : []),
                                     ],
                                 },
@@ -157,6 +207,8 @@ export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, c
                 },
                 { name: "erlang-cookie", secret: { secretName: secrets.cookie.name, defaultMode: 0o440, items: [{ key: secrets.cookie.key, path: "cookie" }] } },
                 { name: "erlang-home", emptyDir: {} },
+                // Optional: absent until the cluster first formed (the record is written after the roll-out).
+                { name: "deployment-record", configMap: { name: n.deploymentRecord, optional: true, items: [{ key: CLUSTER_FORMED_KEY, path: CLUSTER_FORMED_KEY }] } },
                 ...(secrets.tls ? [tlsVolume(secrets.tls.name)] : []),
             ],
             mounts: [
@@ -166,26 +218,75 @@ export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, c
             ],
             initContainers: [
                 {
-                    // Erlang refuses a cookie file that anyone but its owner can read, and a Secret
-                    // mount is root-owned; the broker user copies it into its own home.
-                    name: "erlang-cookie",
-                    image: `${cluster.image ?? "rabbitmq"}:${cluster.version}-management`,
-                    command: ["sh", "-c", `cp ${COOKIE_MOUNT}/cookie ${HOME}/.erlang.cookie && chmod 400 ${HOME}/.erlang.cookie`],
+                    name: "setup",
+                    image,
+                    command: ["sh", `${CONFIG_DIR}/${SETUP_SCRIPT}`],
+                    env: cliEnv,
                     securityContext: restrictedContainerSecurity(UID),
                     volumeMounts: [
+                        { name: DATA_VOLUME, mountPath: `${HOME}/mnesia` },
+                        { name: "config", mountPath: CONFIG_DIR, readOnly: true },
                         { name: "erlang-cookie", mountPath: COOKIE_MOUNT, readOnly: true },
                         { name: "erlang-home", mountPath: HOME },
+                        { name: "deployment-record", mountPath: RECORD_MOUNT, readOnly: true },
+                        ...(secrets.tls ? [tlsMount()] : []),
                     ],
-                    resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },
+                    // The CLI that asks a running member is an Erlang VM of its own.
+                    resources: { requests: { cpu: "10m", memory: "64Mi" }, limits: { memory: "256Mi" } },
                 },
             ],
         }),
+        postDeploy: (n: ClusterNames, secrets: SecretRefs) => featureFlagsStep(cluster, n, secrets, image, cliEnv),
         readinessProbe: { tcpSocket: { port: tls ? "amqps" : "amqp" }, initialDelaySeconds: 10, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
-        preStop: ["sh", "-c", `${awaitQuorum}rabbitmq-upgrade drain -t ${drainTimeout}`],
+        preStop: rabbitmqPreStop(cluster, grace),
         terminationGracePeriodSeconds: grace,
         metrics: { portName: "prometheus", path: "/metrics", perObjectPath: "/metrics/per-object", scheme: "http" },
         managementPort: tls ? "management-tls" : "management",
         managementScheme: tls ? "https" : "http",
         connection: tls ? { scheme: "amqps", portName: "amqps", path: "/%2F" } : { scheme: "amqp", portName: "amqp", path: "/%2F" },
+    };
+}
+
+/**
+ * After a deploy or an upgrade has rolled out, every member runs the same version: enable every
+ * stable feature flag then (`enable_feature_flag all` skips experimental ones), as the next
+ * series requires them (4.3 refuses to boot without the 4.2 flags, Khepri's among them). Asks the
+ * members in turn, as any one of them enables a flag cluster-wide; the Job retries on failure.
+ */
+function featureFlagsStep(cluster: ClusterSettings, names: ClusterNames, secrets: SecretRefs, image: string, cliEnv: EnvVar[]): ReturnType<NonNullable<EngineProfile["postDeploy"]>> {
+    const nodes = Array.from({ length: cluster.replicas }, (_, i) => names.nodeName(i));
+    const script = [
+        `cp ${COOKIE_MOUNT}/cookie ${HOME}/.erlang.cookie && chmod 400 ${HOME}/.erlang.cookie`,
+        `for node in ${nodes.join(" ")}; do`,
+        `  if rabbitmqctl -q -l -n "$node" -t 120 enable_feature_flag all; then rabbitmqctl -q -l -n "$node" list_feature_flags name state stability; exit 0; fi`,
+        "done",
+        "exit 1",
+    ].join("\n");
+    const distribution = cluster.tls?.distribution === true;
+    return {
+        trigger: { version: cluster.version, nodes },
+        deadlineSeconds: 900,
+        container: {
+            name: "enable-feature-flags",
+            image,
+            imagePullPolicy: "IfNotPresent",
+            command: ["sh", "-c", script],
+            // The pod is no member: only what the CLI needs of the members' environment.
+            env: [...cliEnv.filter((e) => e.name === "RABBITMQ_USE_LONGNAME" || e.name === "RABBITMQ_CTL_ERL_ARGS"), { name: "HOME", value: HOME }],
+            securityContext: restrictedContainerSecurity(UID),
+            volumeMounts: [
+                { name: "erlang-cookie", mountPath: COOKIE_MOUNT, readOnly: true },
+                { name: "erlang-home", mountPath: HOME },
+                ...(distribution ? [{ name: "config", mountPath: CONFIG_DIR, readOnly: true }, tlsMount()] : []),
+            ],
+            resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+        },
+        volumes: [
+            { name: "erlang-cookie", secret: { secretName: secrets.cookie.name, defaultMode: 0o440, items: [{ key: secrets.cookie.key, path: "cookie" }] } },
+            { name: "erlang-home", emptyDir: {} },
+            ...(distribution && secrets.tls
+                ? [{ name: "config", configMap: { name: secrets.config.name, defaultMode: 0o440, items: [{ key: DIST_OPTFILE, path: DIST_OPTFILE }] } }, tlsVolume(secrets.tls.name)]
+                : []),
+        ],
     };
 }

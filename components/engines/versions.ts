@@ -2,7 +2,7 @@ import { BrokerEngine } from "../naming";
 
 /** Release series this package has configuration for, per engine (`major.minor`). */
 export const SUPPORTED_VERSIONS: Record<BrokerEngine, readonly string[]> = {
-    rabbitmq: ["3.13", "4.0", "4.1", "4.2"],
+    rabbitmq: ["3.13", "4.0", "4.1", "4.2", "4.3"],
     emqx: ["5.0", "5.1", "5.2", "5.3", "5.4", "5.5", "5.6", "5.7", "5.8"],
     // Sentinel's announce-hostnames / resolve-hostnames arrived in 6.2; 7.x is what is tested.
     redis: ["7.0", "7.2", "7.4"],
@@ -31,6 +31,49 @@ export function compareVersions(a: string, b: string): number {
 export function isSupportedVersion(engine: BrokerEngine, version: string): boolean {
     const [major, minor] = parse(version);
     return SUPPORTED_VERSIONS[engine].includes(`${major}.${minor}`);
+}
+
+/**
+ * RabbitMQ's in-place upgrade paths between series (its upgrade guide's table): from each series,
+ * the series a rolling upgrade may go to. 4.3 runs on Khepri only (Mnesia is gone) and requires
+ * every 4.2 feature flag, so it is reached from 4.2 alone; 3.13 may go to any of 4.0–4.2.
+ */
+export const RABBITMQ_UPGRADE_PATHS: Record<string, readonly string[]> = {
+    "3.13": ["4.0", "4.1", "4.2"],
+    "4.0": ["4.1", "4.2"],
+    "4.1": ["4.2"],
+    "4.2": ["4.3"],
+    "4.3": [],
+};
+
+/** `major.minor` of a version. */
+export function seriesOf(version: string): string {
+    const [major, minor] = parse(version);
+    return `${major}.${minor}`;
+}
+
+/**
+ * The series on the way from `from` to `to` if the jump itself is not an allowed path, e.g.
+ * 4.0 → 4.3 gives ["4.2"]; an empty list when the jump is allowed (or within one series).
+ */
+export function rabbitmqUpgradeSteps(from: string, to: string): string[] | undefined {
+    const a = seriesOf(from);
+    const b = seriesOf(to);
+    if (a === b) return [];
+    const reachable = RABBITMQ_UPGRADE_PATHS[a];
+    if (!reachable) return undefined;
+    if (reachable.includes(b)) return [];
+    // Shortest chain of allowed jumps (breadth first over a handful of series).
+    const queue: string[][] = reachable.map((s) => [s]);
+    while (queue.length > 0) {
+        const path = queue.shift()!;
+        const last = path[path.length - 1];
+        for (const next of RABBITMQ_UPGRADE_PATHS[last] ?? []) {
+            if (next === b) return path;
+            if (!path.includes(next)) queue.push([...path, next]);
+        }
+    }
+    return undefined;
 }
 
 /**

@@ -138,5 +138,6 @@ function parseRecord(json: string | undefined): PreviousCluster | undefined {
     }
     if (typeof c.replicas !== "number" || typeof c.version !== "string" || typeof c.engine !== "string") return undefined;
     const text = (k: string) => (typeof c[k] === "string" ? { [k]: c[k] as string } : {});
-    return { engine: c.engine, version: c.version, replicas: c.replicas, ...text("storageClass"), ...text("claimTemplateSize"), ...text("volumeSize") };
+    const formation = Number.isInteger(c.formationSize) && (c.formationSize as number) > 0 ? { formationSize: c.formationSize as number } : {};
+    return { engine: c.engine, version: c.version, replicas: c.replicas, ...text("storageClass"), ...text("claimTemplateSize"), ...text("volumeSize"), ...formation };
 }

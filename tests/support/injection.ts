@@ -172,13 +172,13 @@ function checkCluster(settings: PlatformSettings, cluster: ClusterSettings): voi
         expect(parseEnabledPlugins(model.profile.configFiles.enabled_plugins)).to.include.members([...cluster.plugins]);
 
         const defs = cluster.definitions ?? DEFAULT_DEFINITIONS;
-        const json = JSON.parse(renderDefinitions(defs, "admin", "hash"));
+        const json = JSON.parse(renderDefinitions(defs, { admin: { name: "admin", passwordHash: "hash" }, app: { name: "app", passwordHash: "hash" } }));
         // Compared with the declared values as JSON holds them: JSON has no -0, which fast-check's jsonValue generates.
         const asJson = <T>(v: T): T => JSON.parse(JSON.stringify(v));
         expect(json.policies).to.deep.equal(asJson(defs.policies));
         expect(json.queues.map((q: any) => [q.name, q.vhost, q.arguments])).to.deep.equal(asJson(defs.queues.map((q) => [q.name, q.vhost, q.arguments])));
         expect(json.bindings.map((b: any) => [b.source, b.destination, b.routing_key])).to.deep.equal(defs.bindings.map((b) => [b.source, b.destination, b.routing_key]));
-        expect(json.users).to.have.length(1);
+        expect(json.users.map((u: any) => [u.name, u.tags])).to.deep.equal([["admin", ["administrator"]], ["app", []]]);
     }
 
     // Commands: the same words as without any free text, and only plain words.

@@ -50,11 +50,18 @@ describe("day-2 transitions", () => {
         expect(problem).to.match(/at least 3/);
     });
 
-    it("refuses downgrades and 3.13 → 4.1 jumps; allows 3.13 → 4.0 → 4.1", () => {
-        expect(transitionProblems(settings(baseConfig({ clusters: [rabbit({ version: "4.0.9" })] })), ran(3, "4.1.4"), P)[0]).to.match(/downgrades are not supported/);
-        expect(transitionProblems(settings(baseConfig({ clusters: [rabbit({ version: "4.1.4" })] })), ran(3, "3.13.7"), P)[0]).to.match(/upgrade to 4\.0\.x first.*enable_feature_flag all/);
-        expect(transitionProblems(settings(baseConfig({ clusters: [rabbit({ version: "4.0.9" })] })), ran(3, "3.13.7"), P)).to.deep.equal([]);
-        expect(transitionProblems(settings(baseConfig({ clusters: [rabbit({ version: "4.1.4" })] })), ran(3, "4.0.9"), P)).to.deep.equal([]);
+    it("refuses downgrades and series skips RabbitMQ cannot upgrade across; allows its upgrade guide's paths", () => {
+        const problems = (to: string, from: string) => transitionProblems(settings(baseConfig({ clusters: [rabbit({ version: to })] })), ran(3, from), P);
+        expect(problems("4.0.9", "4.1.4")[0]).to.match(/downgrades are not supported/);
+        // 4.3 runs on Khepri only and needs every 4.2 feature flag: from 4.2 alone.
+        expect(problems("4.3.6", "4.0.5")).to.deep.equal([
+            `${P}:clusters[0].version = "4.3.6": cluster rmq runs 4.0.5, and RabbitMQ cannot upgrade from 4.0 to 4.3 in one step; upgrade through the latest 4.2.x first (one pulumi up each; every stable feature flag is enabled after each roll-out), then to 4.3.6.`,
+        ]);
+        expect(problems("4.3.6", "3.13.7")[0]).to.match(/from 3\.13 to 4\.3 in one step; upgrade through the latest 4\.2\.x first/);
+        expect(problems("4.3.6", "4.1.4")[0]).to.match(/through the latest 4\.2\.x first/);
+        for (const [from, to] of [["3.13.7", "4.0.9"], ["3.13.7", "4.1.4"], ["3.13.7", "4.2.1"], ["4.0.9", "4.1.4"], ["4.0.5", "4.2.1"], ["4.1.4", "4.2.1"], ["4.2.1", "4.3.6"], ["4.3.1", "4.3.6"]]) {
+            expect(problems(to, from), `${from} → ${to}`).to.deep.equal([]);
+        }
     });
 
     it("refuses swapping the engine under a cluster name", () => {
@@ -166,6 +173,11 @@ describe("version upgrades change only what they must", () => {
             "StatefulSet/rmq.spec.template.metadata.annotations.broker-platform/config-checksum",
             "StatefulSet/rmq.spec.template.spec.containers.0.image",
             "StatefulSet/rmq.spec.template.spec.initContainers.0.image",
+            // 4.x has no mirrored classic queues to wait for.
+            "StatefulSet/rmq.spec.template.spec.containers.0.lifecycle.preStop.exec.command.2",
+            // The feature flags are enabled again once the new version has rolled out.
+            "Job/rmq-post-deploy.metadata.name",
+            "Job/rmq-post-deploy.spec.template.spec.containers.0.image",
         ]);
     });
 

@@ -73,7 +73,7 @@ describe("EMQX client authentication", () => {
         expect(url).not.to.include(admin.username);
         expect(await value(mqtt.clientSecret)).to.equal("mqtt-mqtt-client");
         expect(rmq).not.to.have.any.keys("clientConnectionUrl", "clientSecret");
-        expect(await value(rmq.connectionUrl)).to.match(/^amqp:\/\/admin-/);
+        expect(await value(rmq.connectionUrl)).to.match(/^amqp:\/\/app-/);
     });
 
     it("allowAnonymous: true configures no authenticator and generates no user; the URL has no credentials", async () => {

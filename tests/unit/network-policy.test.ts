@@ -43,7 +43,10 @@ describe("network policy", () => {
         expect(rmq.metadata.namespace).to.equal("brokers");
         expect(rmq.spec.podSelector).to.deep.equal({ matchLabels: find(objects, "StatefulSet", "rmq").spec.selector.matchLabels });
         expect(rmq.spec.policyTypes).to.deep.equal(["Ingress"]);
-        expect(portsFrom(rmq, own("rabbitmq", "rmq"))).to.deep.equal([4369, 25672]);
+        // The feature-flag Job is the one other pod that speaks Erlang distribution to the members.
+        const postDeploy = { podSelector: { matchLabels: find(objects, "Job").spec.template.metadata.labels } };
+        expect(postDeploy.podSelector.matchLabels).not.to.have.property("app.kubernetes.io/name");
+        expect(portsFrom(rmq, [...own("rabbitmq", "rmq"), postDeploy])).to.deep.equal([4369, 25672]);
         expect(portsFrom(rmq, undefined)).to.deep.equal([5672, 15672, 15692]);
         expect(rmq.spec.ingress).to.have.length(2);
 

@@ -18,7 +18,17 @@ describe("secrets", () => {
             expect(c.managementUrl).to.be.a("string").and.not.to.include("@");
         }
         const url = await new Promise<string>((resolve) => run.outputs.clusters.rmq.connectionUrl.apply(resolve));
-        expect(url).to.match(/^amqp:\/\/admin-[a-z0-9]{8}:[A-Za-z0-9]{32}@rmq\.brokers\.svc\.cluster\.local:5672\/%2F$/);
+        // Applications get the application user, never the administrator.
+        const app = run.resources.find((r) => r.type === "kubernetes:core/v1:Secret" && r.name === "rmq-app")!.inputs.stringData;
+        expect(url).to.equal(`amqp://${app.username}:${app.password}@rmq.brokers.svc.cluster.local:5672/%2F`);
+        expect(url).to.match(/^amqp:\/\/app-[a-z0-9]{8}:[A-Za-z0-9]{32}@/);
+        expect(await new Promise<string>((resolve) => run.outputs.clusters.rmq.appSecret.apply(resolve))).to.equal("rmq-app");
+    });
+
+    it("the connection URL opens the first declared vhost", async () => {
+        const run = await runProgram(baseConfig({ clusters: [rabbit({ definitions: { vhosts: ["orders", "billing"] } })] }));
+        const url = await new Promise<string>((resolve) => run.outputs.clusters.rmq.connectionUrl.apply(resolve));
+        expect(url).to.match(/:5672\/orders$/);
     });
 
     it("the cookie and passwords reach pods only through Secrets, never as literals or in ConfigMaps", async () => {
@@ -58,7 +68,10 @@ describe("secrets", () => {
             "rmq-erlang-cookie-value": "1",
             "rmq-admin-user": "0",
             "rmq-admin-password": "0",
+            "rmq-app-user": "0",
+            "rmq-app-password": "0",
         });
+        expect(await keepers(baseConfig({ clusters: [rabbit({ appCredentials: { generation: 3 } })] }))).to.deep.include({ "rmq-admin-password": "0", "rmq-app-user": "3", "rmq-app-password": "3" });
         expect(await keepers(baseConfig({ clusters: [rabbit({ adminCredentials: { generation: 2 } })] }))).to.deep.include({ "rmq-erlang-cookie-value": "0", "rmq-admin-password": "2" });
     });
 
@@ -77,15 +90,19 @@ describe("secrets", () => {
         expect(vol.secret).to.deep.include({ secretName: "rabbitmq-helm", items: [{ key: "rabbitmq-erlang-cookie", path: "cookie" }] });
     });
 
-    it("definitions carry the admin user with RabbitMQ's salted SHA-256 hash", async () => {
+    it("definitions carry the admin and the application user with RabbitMQ's salted SHA-256 hash", async () => {
         const run = await runProgram(baseConfig({ clusters: [rabbit({ definitions: { vhosts: ["orders"], queues: [{ name: "q1", vhost: "orders" }] } })] }));
         const admin = run.resources.find((r) => r.name === "rmq-admin" && r.type === "kubernetes:core/v1:Secret")!.inputs.stringData;
         const defs = JSON.parse(run.resources.find((r) => r.name === "rmq-definitions")!.inputs.stringData["definitions.json"]);
         expect(defs.users[0].name).to.equal(admin.username);
         const salt = Buffer.from(defs.users[0].password_hash, "base64").subarray(0, 4);
         expect(defs.users[0].password_hash).to.equal(rabbitPasswordHash(admin.password, salt));
-        expect(defs.vhosts.map((v: any) => v.name)).to.deep.equal(["/", "orders"]);
-        expect(defs.permissions.map((p: any) => p.vhost)).to.deep.equal(["/", "orders"]);
+        const app = run.resources.find((r) => r.name === "rmq-app" && r.type === "kubernetes:core/v1:Secret")!.inputs.stringData;
+        expect(defs.users.map((u: any) => [u.name, u.tags])).to.deep.equal([[admin.username, ["administrator"]], [app.username, []]]);
+        expect(defs.users[1].password_hash).to.equal(rabbitPasswordHash(app.password, salt));
+        expect(defs.vhosts.map((v: any) => [v.name, v.metadata.default_queue_type])).to.deep.equal([["/", "quorum"], ["orders", "quorum"]]);
+        // The admin on every vhost; the application user on the declared ones only.
+        expect(defs.permissions.map((p: any) => [p.user, p.vhost])).to.deep.equal([[admin.username, "/"], [admin.username, "orders"], [app.username, "orders"]]);
         expect(defs.queues[0]).to.deep.include({ name: "q1", vhost: "orders", durable: true, arguments: { "x-queue-type": "quorum" } });
         expect(Object.keys(admin).sort()).to.deep.equal(["password", "username"]);
     });
@@ -93,8 +110,8 @@ describe("secrets", () => {
     it("RabbitMQ without declared definitions still imports the admin user on every boot", async () => {
         const run = await runProgram(baseConfig());
         const defs = JSON.parse(run.resources.find((r) => r.name === "rmq-definitions")!.inputs.stringData["definitions.json"]);
-        expect(defs.users).to.have.length(1);
-        expect(defs.vhosts).to.deep.equal([{ name: "/" }]);
+        expect(defs.users.map((u: any) => u.tags)).to.deep.equal([["administrator"], []]);
+        expect(defs.vhosts).to.deep.equal([{ name: "/", metadata: { description: "", tags: [], default_queue_type: "quorum" } }]);
         const conf = kubernetesObjects(run.resources).find((o) => o.kind === "ConfigMap")!.data["rabbitmq.conf"];
         expect(conf).to.include("load_definitions = /etc/rabbitmq/definitions.json");
         expect(conf).not.to.match(/default_(user|pass)/);

@@ -86,7 +86,9 @@ describe("broker StatefulSet, Services and PDB", () => {
         expect(cm.data["rabbitmq.conf"]).to.include("consumer_timeout = 3600000\n");
         expect(cm.data["rabbitmq.conf"]).to.include("queue_master_locator = min-masters");
         expect(cm.data["rabbitmq.conf"]).to.include("load_definitions = /etc/rabbitmq/definitions.json");
-        expect(cm.data["rabbitmq.conf"]).to.include("total_memory_available_override_value = 1Gi");
+        // 1Gi less a fifth, in bytes; the disk limit as much as the memory limit.
+        expect(cm.data["rabbitmq.conf"]).to.include(`total_memory_available_override_value = ${Math.floor(2 ** 30 * 0.8)}\n`);
+        expect(cm.data["rabbitmq.conf"]).to.include(`disk_free_limit.absolute = ${2 ** 30}\n`);
     });
 
     it("management Ingress points at the client Service's management port", async () => {
