@@ -5,6 +5,12 @@
 #   redis-sentinel N  ask the URL's Sentinels for the master, SET N keys on it, GET them back
 #   k8s-get 0         GET the API path BROKER_URL with the pod's ServiceAccount token, as peer
 #                     discovery does; prints the HTTP status the API server answered
+#   amqp-publish N    publish persistent messages "<N>:<i>" to the quorum queue "day2" with
+#                     publisher confirms, one every 50 ms, reconnecting after any failure, until
+#                     the file /tmp/stop exists; prints the ids the broker confirmed (as ranges)
+#                     and, each second, how many it had confirmed so far
+#   amqp-drain 0      consume and acknowledge everything in "day2"; prints the ids received
+#   http-get 0        GET BROKER_URL (credentials in it, basic auth); prints the HTTP status
 import json
 import os
 import sys
@@ -61,6 +67,73 @@ elif mode == "k8s-get":
     request = urllib.request.Request(f"https://kubernetes.default.svc.cluster.local{url}", headers={"Authorization": f"Bearer {token}"})
     try:
         status = urllib.request.urlopen(request, context=context, timeout=10).status
+    except urllib.error.HTTPError as e:
+        status = e.code
+    print(json.dumps({"status": status}))
+elif mode in ("amqp-publish", "amqp-drain"):
+    import time
+
+    import pika
+
+    def ranges(ids):
+        out, ids = [], sorted(set(ids))
+        for i in ids:
+            if out and out[-1][1] == i - 1:
+                out[-1][1] = i
+            else:
+                out.append([i, i])
+        return out
+
+    def channel_of():
+        connection = pika.BlockingConnection(pika.URLParameters(url))
+        channel = connection.channel()
+        channel.queue_declare(queue="day2", durable=True, arguments={"x-queue-type": "quorum"})
+        return connection, channel
+
+    if mode == "amqp-publish":
+        confirmed, attempts, failures, i, channel, timeline = [], 0, 0, 0, None, []
+        while not os.path.exists("/tmp/stop"):
+            now = int(time.time())
+            if not timeline or timeline[-1][0] != now:
+                timeline.append([now, len(confirmed)])
+            try:
+                if channel is None:
+                    connection, channel = channel_of()
+                    channel.confirm_delivery()
+                attempts += 1
+                channel.basic_publish("", "day2", f"{count}:{i}".encode(), pika.BasicProperties(delivery_mode=2), mandatory=True)
+                confirmed.append(i)
+            except Exception:
+                # Not confirmed: the broker may or may not hold it; only confirmed ids are counted.
+                failures += 1
+                channel = None
+                time.sleep(1)
+            i += 1
+            time.sleep(0.05)
+        print(json.dumps({"run": count, "attempts": attempts, "failures": failures, "confirmed": ranges(confirmed), "timeline": timeline}))
+    else:
+        connection, channel = channel_of()
+        received = {}
+        while True:
+            method, _, body = channel.basic_get("day2")
+            if method is None:
+                break
+            run, _, i = body.decode().partition(":")
+            received.setdefault(run, []).append(int(i))
+            channel.basic_ack(method.delivery_tag)
+        connection.close()
+        print(json.dumps({"received": {run: ranges(ids) for run, ids in received.items()}, "count": sum(len(v) for v in received.values())}))
+elif mode == "http-get":
+    import base64
+    import urllib.error
+    import urllib.request
+
+    parts = urlsplit(url)
+    plain = parts._replace(netloc=parts.hostname + (f":{parts.port}" if parts.port else "")).geturl()
+    auth = base64.b64encode(f"{unquote(parts.username or '')}:{unquote(parts.password or '')}".encode()).decode()
+    request = urllib.request.Request(plain, headers={"Authorization": f"Basic {auth}"})
+    try:
+        status = urllib.request.urlopen(request, timeout=10).status
     except urllib.error.HTTPError as e:
         status = e.code
     print(json.dumps({"status": status}))

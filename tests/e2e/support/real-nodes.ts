@@ -11,6 +11,8 @@ import { eventually, LocalCluster, REPO_ROOT, run } from "./local";
 export const CLIENT_IMAGE = "docker.io/broker-platform/e2e-client:1";
 /** Versions the stand-in images carry (scripts/images.sh). */
 export const RABBITMQ_VERSION = "4.0.5";
+/** The >= 4.1 discovery path (seed = ordinal 0, no API access), on Khepri. */
+export const RABBITMQ_NEXT_VERSION = "4.3.6";
 export const REDIS_VERSION = "7.0.15";
 
 /**
@@ -126,15 +128,10 @@ const CLIENT_SCRIPT = fs.readFileSync(path.join(__dirname, "broker-client.py"), 
  * client printed (one JSON object). The URL reaches the pod through an environment variable of
  * a pod that is deleted right after.
  */
-export async function runClient(
-    k: LocalCluster,
-    ns: string,
-    name: string,
-    mode: "amqp" | "redis-sentinel" | "k8s-get",
-    url: string,
-    count: number,
-    opts: { serviceAccount?: string } = {},
-): Promise<Record<string, any>> {
+export type ClientMode = "amqp" | "redis-sentinel" | "k8s-get" | "amqp-publish" | "amqp-drain" | "http-get";
+
+/** Starts the client image as a pod of the namespace with one URL (through its environment) and one mode. */
+export function startClient(k: LocalCluster, ns: string, name: string, mode: ClientMode, url: string, count: number, opts: { serviceAccount?: string } = {}): void {
     k.tryKubectl(["delete", "pod", "-n", ns, name, "--ignore-not-found", "--wait=true"]);
     k.apply([
         {
@@ -157,14 +154,71 @@ export async function runClient(
             },
         },
     ]);
-    const phase = await eventually(`client pod ${ns}/${name} to finish`, 180_000, () => {
+}
+
+/** Waits for a client pod to finish, deletes it, and returns the JSON line it printed last. */
+export async function clientResult(k: LocalCluster, ns: string, name: string, timeoutMs = 180_000): Promise<Record<string, any>> {
+    const phase = await eventually(`client pod ${ns}/${name} to finish`, timeoutMs, () => {
         const p = k.getJson(["get", "pod", "-n", ns, name]).status?.phase;
         return p === "Succeeded" || p === "Failed" ? p : undefined;
     });
     const logs = k.tryKubectl(["logs", "-n", ns, name]).stdout.trim();
     k.tryKubectl(["delete", "pod", "-n", ns, name, "--wait=false"]);
-    if (phase !== "Succeeded") throw new Error(`client ${mode} failed:\n${logs}`);
+    if (phase !== "Succeeded") throw new Error(`client ${ns}/${name} failed:\n${logs}`);
     return JSON.parse(logs.split("\n").pop() ?? "{}");
+}
+
+/**
+ * Runs the client image as a pod of the namespace with one connection URL and returns what the
+ * client printed (one JSON object). The URL reaches the pod through an environment variable of
+ * a pod that is deleted right after.
+ */
+export async function runClient(k: LocalCluster, ns: string, name: string, mode: ClientMode, url: string, count: number, opts: { serviceAccount?: string } = {}): Promise<Record<string, any>> {
+    startClient(k, ns, name, mode, url, count, opts);
+    return clientResult(k, ns, name);
+}
+
+/** Inclusive id ranges, as the client prints them. */
+export type IdRanges = Array<[number, number]>;
+
+export function idsOf(ranges: IdRanges): number[] {
+    return ranges.flatMap(([a, b]) => Array.from({ length: b - a + 1 }, (_, i) => a + i));
+}
+
+/** A publisher started with `startClient(..., "amqp-publish", url, run)`: tells it to stop and returns what it says the broker confirmed. */
+export interface PublisherResult {
+    run: number;
+    attempts: number;
+    failures: number;
+    confirmed: IdRanges;
+    /** [unix seconds, confirmed so far], once a second. */
+    timeline: Array<[number, number]>;
+}
+
+export async function stopPublisher(k: LocalCluster, ns: string, name: string): Promise<PublisherResult> {
+    exec(k, ns, name, "client", ["touch", "/tmp/stop"]);
+    return (await clientResult(k, ns, name, 60_000)) as any;
+}
+
+/** `rabbitmq-queues quorum_status`: the members (node names) of a quorum queue, as one member reports them. */
+export function rabbitmqQuorumMembers(k: LocalCluster, ns: string, pod: string, queue: string, vhost: string): string[] {
+    const r = exec(k, ns, pod, "rabbitmq", ["rabbitmq-queues", "quorum_status", queue, "--vhost", vhost, "--formatter", "json"]);
+    if (r.status !== 0) throw new Error(`rabbitmq-queues quorum_status ${queue} in ${pod} exited ${r.status}: ${r.stderr.trim() || r.stdout.trim()}`);
+    return (JSON.parse(r.stdout) as Array<Record<string, unknown>>).map((m) => String(m["Node Name"] ?? m.node_name ?? m.node)).sort();
+}
+
+/** `rabbitmqctl list_feature_flags name state stability`, as one member reports them. */
+export function rabbitmqFeatureFlags(k: LocalCluster, ns: string, pod: string): Array<{ name: string; state: string; stability: string }> {
+    const r = exec(k, ns, pod, "rabbitmq", ["rabbitmqctl", "list_feature_flags", "name", "state", "stability", "--formatter", "json"]);
+    if (r.status !== 0) throw new Error(`rabbitmqctl list_feature_flags in ${pod} exited ${r.status}: ${r.stderr.trim() || r.stdout.trim()}`);
+    return JSON.parse(r.stdout);
+}
+
+/** `rabbitmqctl list_users`: name and tags of every user. */
+export function rabbitmqUsers(k: LocalCluster, ns: string, pod: string): Array<{ user: string; tags: string[] }> {
+    const r = exec(k, ns, pod, "rabbitmq", ["rabbitmqctl", "list_users", "--formatter", "json"]);
+    if (r.status !== 0) throw new Error(`rabbitmqctl list_users in ${pod} exited ${r.status}: ${r.stderr.trim() || r.stdout.trim()}`);
+    return JSON.parse(r.stdout);
 }
 
 /**
