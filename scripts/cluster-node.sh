@@ -43,10 +43,13 @@ start_node() {
 	setsid unshare --mount --propagation slave bash "$BP_ROOT/scripts/lib/real-node-launch.sh" "$N" "$NAME" "$D/logs" \
 		>>"$D/logs/$NAME.log" 2>&1 </dev/null &
 	echo "$NAME $!" >>"$D/pids"
-	local kubectl i
+	local kubectl i ready started
 	kubectl="$(bp_require_bin kubernetes kubectl)"
+	started="$(date +%s)"
 	for i in $(seq 1 240); do
-		if [ "$("$kubectl" --kubeconfig "$D/kubeconfig" get node "$NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status}' 2>/dev/null)" = True ]; then
+		# Ready as this kubelet reported it: the API still says Ready for a while after a stop.
+		ready="$("$kubectl" --kubeconfig "$D/kubeconfig" get node "$NAME" -o 'jsonpath={.status.conditions[?(@.type=="Ready")].status} {.status.conditions[?(@.type=="Ready")].lastHeartbeatTime}' 2>/dev/null || true)"
+		if [ "${ready%% *}" = True ] && [ "$(date -d "${ready#* }" +%s 2>/dev/null || echo 0)" -ge "$started" ]; then
 			bp_log "$NAME started and Ready"
 			return 0
 		fi

@@ -26,6 +26,9 @@ while read -r target source; do
 	mount --bind "$N/$source" "$target"
 done <"$N/binds"
 
+# A node that lost power (cluster-node stop) leaves its socket file behind: only a socket that the
+# new containerd made says it listens.
+rm -f "$N/containerd.sock"
 "$BP_CONTAINERD" --config "$N/containerd.toml" >>"$LOGS/$NAME-containerd.log" 2>&1 &
 for _ in $(seq 1 100); do
 	[ -S "$N/containerd.sock" ] && break

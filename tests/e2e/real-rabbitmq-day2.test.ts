@@ -32,6 +32,7 @@ import {
     startClient,
     stopPublisher,
 } from "./support/real-nodes";
+import * as fs from "fs";
 import * as path from "path";
 
 const GRACE = 120;
@@ -105,13 +106,25 @@ function confirmedBetween(r: PublisherResult, from: number, to: number): number 
     return at(to) - at(from);
 }
 
-/** Host pids of a member's Erlang VM (its node name is on the command line). */
-function beamPids(node: string): number[] {
-    const r = run("pgrep", ["-f", `beam.*${node.replace(/\./g, "\\.")}`]);
-    return r.stdout.split("\n").filter(Boolean).map(Number);
+/** Host pid of a member's broker VM: a `beam.smp` booting rabbit, whose environment names the member. */
+function brokerPids(node: string): number[] {
+    const pids = run("pgrep", ["-x", "beam.smp"]).stdout.split("\n").filter(Boolean).map(Number);
+    return pids.filter((pid) => {
+        try {
+            const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
+            const environ = fs.readFileSync(`/proc/${pid}/environ`, "utf8").split("\0");
+            return cmdline.includes(" -s rabbit boot ") && environ.includes(`RABBITMQ_NODENAME=${node}`);
+        } catch {
+            return false; // gone meanwhile
+        }
+    });
 }
 
-/** Times a pod took from its deletion to the end of its containers, by pod uid, while `during` runs. */
+/**
+ * Seconds each pod took from its deletion to the end of its containers (the pod object gone), by
+ * name and uid, while `during` runs. The API sets deletionTimestamp to the deletion time plus the
+ * grace period, so the deletion time is that less deletionGracePeriodSeconds.
+ */
 async function terminationTimes<T>(k: LocalCluster, ns: string, during: () => Promise<T>): Promise<{ result: T; seconds: Record<string, number> }> {
     const deleting = new Map<string, { name: string; at: number }>();
     const seconds: Record<string, number> = {};
@@ -121,7 +134,9 @@ async function terminationTimes<T>(k: LocalCluster, ns: string, during: () => Pr
             const pods = k.getJson(["get", "pods", "-n", ns, "-l", "app.kubernetes.io/name=rabbitmq"]).items;
             const uids = new Set(pods.map((p: any) => p.metadata.uid));
             for (const p of pods) {
-                if (p.metadata.deletionTimestamp && !deleting.has(p.metadata.uid)) deleting.set(p.metadata.uid, { name: p.metadata.name, at: Date.parse(p.metadata.deletionTimestamp) });
+                if (p.metadata.deletionTimestamp && !deleting.has(p.metadata.uid)) {
+                    deleting.set(p.metadata.uid, { name: p.metadata.name, at: Date.parse(p.metadata.deletionTimestamp) - 1000 * (p.metadata.deletionGracePeriodSeconds ?? 0) });
+                }
             }
             for (const [uid, d] of deleting) {
                 if (!uids.has(uid) && seconds[`${d.name}/${uid.slice(0, 8)}`] === undefined) seconds[`${d.name}/${uid.slice(0, 8)}`] = (Date.now() - d.at) / 1000;
@@ -224,7 +239,7 @@ describe("e2e: RabbitMQ day-2 on real pods, 4.0.5 and 4.3.6 side by side", funct
         await new Promise((r) => setTimeout(r, 5000));
         const killedAt = Math.floor(Date.now() / 1000);
         for (const s of stacks) {
-            const pids = beamPids(s.nodeNames[1]);
+            const pids = brokerPids(s.nodeNames[1]);
             expect(pids, `${s.version}: the VM of ${s.nodeNames[1]}`).to.have.length(1);
             process.kill(pids[0], "SIGKILL");
         }
