@@ -1,10 +1,11 @@
 /**
  * How long the brokers take on real nodes, against the floor measured in the same run: one small
  * pod from apply to Ready on the same kubelets (median of 3). Starts `cluster-up --real-nodes 3`
- * (timed too), then with the real engine `pulumi up` of a stack with a 3-member RabbitMQ and a
- * 3-member Redis (hostPath volumes pinned one per node): the update itself, and until the brokers
- * say they are clustered (every RabbitMQ member lists 3 running nodes; one Redis master with 2
- * replicas whose link is up). Then a rolling restart of each StatefulSet: until `kubectl rollout
+ * (timed too), then with the real engine `pulumi up` of a stack with two 3-member RabbitMQ
+ * clusters (4.0.5, discovery through the API, and 4.3.6, seed = ordinal 0) and a 3-member Redis
+ * (hostPath volumes pinned one per node): the update itself, and until the brokers say they are
+ * clustered (every RabbitMQ member lists 3 running nodes; one Redis master with 2 replicas whose
+ * link is up). Then a rolling restart of each StatefulSet: until `kubectl rollout
  * status` returns, and until the brokers are clustered again. Destroys the stack and always runs
  * cluster-down. The images are the stand-ins (Debian's packages), not the upstream images.
  *
@@ -18,7 +19,7 @@ import * as path from "path";
 import { performance } from "perf_hooks";
 import { engineStack, requireEngine } from "../tests/e2e/support/engine";
 import { E2E_DIR, eventually, LocalCluster, mustRun } from "../tests/e2e/support/local";
-import { CLIENT_IMAGE, RABBITMQ_VERSION, rabbitmqClusterStatus, realNodeClusters, REDIS_VERSION, redisMembers } from "../tests/e2e/support/real-nodes";
+import { CLIENT_IMAGE, RABBITMQ_NEXT_VERSION, RABBITMQ_VERSION, rabbitmqClusterStatus, realNodeClusters, REDIS_VERSION, redisMembers } from "../tests/e2e/support/real-nodes";
 
 const NS = "bench-real";
 const DIR = process.argv.includes("--dir") ? path.resolve(process.argv[process.argv.indexOf("--dir") + 1]) : path.join(E2E_DIR, "bench-real");
@@ -71,9 +72,16 @@ async function podStartSeconds(k: LocalCluster): Promise<number> {
     return seconds;
 }
 
-/** True once every RabbitMQ member lists 3 running nodes (undefined, for `eventually`, until then). */
-function rabbitClustered(k: LocalCluster): true | undefined {
-    return rabbitmqClusterStatus(k, NS, "rabbit", 3).every((s) => s.runningNodes.length === 3) || undefined;
+/** True once every member of a RabbitMQ cluster lists 3 running nodes (undefined, for `eventually`, until then). */
+function rabbitClustered(k: LocalCluster, sts: string): true | undefined {
+    return rabbitmqClusterStatus(k, NS, sts, 3).every((s) => s.runningNodes.length === 3) || undefined;
+}
+
+/** The tier's clusters plus RabbitMQ on the >= 4.1 path, named `rabbit-next`. */
+function benchClusters(): Array<Record<string, unknown>> {
+    const clusters = realNodeClusters();
+    const rabbit = clusters.find((c) => c.name === "rabbit")!;
+    return [...clusters, { ...rabbit, name: "rabbit-next", version: RABBITMQ_NEXT_VERSION }];
 }
 
 /** True once Redis has one master and two replicas whose master_link_status is up. */
@@ -97,7 +105,7 @@ async function rollingRestart(k: LocalCluster, sts: string, healthy: () => true 
 
 async function main(): Promise<void> {
     console.log(`engine: ${requireEngine()}`);
-    console.log(`stand-in images (Debian's RabbitMQ ${RABBITMQ_VERSION} / Redis ${REDIS_VERSION}) on ${NODES.length} real kubelets on one ${os.cpus().length}-core host`);
+    console.log(`stand-in images (Debian's RabbitMQ ${RABBITMQ_VERSION} and ${RABBITMQ_NEXT_VERSION} / Redis ${REDIS_VERSION}) on ${NODES.length} real kubelets on one ${os.cpus().length}-core host`);
     const loadAtStart = load();
     console.log(`load average at start: ${loadAtStart}; cluster directory: ${DIR}\n`);
 
@@ -124,7 +132,7 @@ async function main(): Promise<void> {
                 namespace: NS,
                 // Under the cluster's directory, so cluster-down removes the data even if destroy is not reached.
                 storage: { mode: "hostPath", basePath: path.join(k.dir, "bench-hostpath"), size: "1Gi", nodes: NODES },
-                clusters: realNodeClusters(),
+                clusters: benchClusters(),
             },
         });
         t0 = performance.now();
@@ -132,12 +140,14 @@ async function main(): Promise<void> {
         record("pulumi up", since(t0));
         const masterName: string = up.outputs.clusters.value.cache.sentinels.masterName;
         // `up` returns when the StatefulSets are ready, which is not yet the brokers agreeing on a cluster.
-        await eventually("RabbitMQ clustered and Redis replicating after up", SETTLE_MS, () => (rabbitClustered(k) && redisReplicating(k, masterName)) || undefined);
+        await eventually("RabbitMQ clustered and Redis replicating after up", SETTLE_MS, () => (rabbitClustered(k, "rabbit") && rabbitClustered(k, "rabbit-next") && redisReplicating(k, masterName)) || undefined);
         record("pulumi up start → brokers clustered", since(t0));
 
-        const rabbit = await rollingRestart(k, "rabbit", () => rabbitClustered(k));
-        record("rolling restart rabbit: rollout status done", rabbit.rollout);
-        record("rolling restart rabbit: 3 running nodes on every member", rabbit.healthy);
+        for (const [sts, version] of [["rabbit", RABBITMQ_VERSION], ["rabbit-next", RABBITMQ_NEXT_VERSION]]) {
+            const roll = await rollingRestart(k, sts, () => rabbitClustered(k, sts));
+            record(`rolling restart ${sts} (${version}): rollout status done`, roll.rollout);
+            record(`rolling restart ${sts} (${version}): 3 running nodes on every member`, roll.healthy);
+        }
         const cache = await rollingRestart(k, "cache", () => redisReplicating(k, masterName));
         record("rolling restart cache: rollout status done", cache.rollout);
         record("rolling restart cache: 1 master + 2 replicas link up", cache.healthy);
@@ -149,7 +159,7 @@ async function main(): Promise<void> {
         const floor = figures.find((f) => f.what.startsWith("pod start floor"))!.seconds;
         const rows = [["figure", "seconds", "× pod start floor"], ...figures.map((f) => [f.what, f.seconds.toFixed(1), (f.seconds / floor).toFixed(1)])];
         const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
-        console.log(`\nstand-in images (Debian's RabbitMQ ${RABBITMQ_VERSION} / Redis ${REDIS_VERSION}), not the upstream images, on real kubelets`);
+        console.log(`\nstand-in images (Debian's RabbitMQ ${RABBITMQ_VERSION} and ${RABBITMQ_NEXT_VERSION} / Redis ${REDIS_VERSION}), not the upstream images, on real kubelets`);
         console.log(`${NODES.length} real nodes on one host with ${os.cpus().length} CPUs; broker figures poll every 1 s (plus the time of the CLIs asked)\n`);
         for (const r of rows) console.log(r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  "));
         console.log(`\nload average at start: ${loadAtStart}; at end: ${load()}`);

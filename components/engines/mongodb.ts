@@ -125,7 +125,8 @@ export function mongodbProfile(cluster: ClusterSettings, names: ClusterNames): E
                         // mount is root-owned; the mongod user copies it with mode 0400.
                         name: "keyfile",
                         image,
-                        command: ["sh", "-c", `cp ${KEYFILE_SECRET_DIR}/${KEYFILE_KEY} ${KEYFILE_PATH} && chmod 400 ${KEYFILE_PATH}`],
+                        // rm first: a re-run (the pod's sandbox recreated) finds its earlier 0400 copy.
+                        command: ["sh", "-c", `rm -f ${KEYFILE_PATH} && cp ${KEYFILE_SECRET_DIR}/${KEYFILE_KEY} ${KEYFILE_PATH} && chmod 400 ${KEYFILE_PATH}`],
                         securityContext: restrictedContainerSecurity(UID),
                         volumeMounts: [{ name: "keyfile-secret", mountPath: KEYFILE_SECRET_DIR, readOnly: true }, ...keyfileMounts],
                         resources: { requests: { cpu: "10m", memory: "32Mi" }, limits: { memory: "64Mi" } },

@@ -35,6 +35,8 @@ export function rabbitmqSetupScript(names: ClusterNames, paths: SetupPaths): str
     const peerHost = (ordinal: string) => `${names.statefulSet}-${ordinal}${names.hostnameSuffix}`;
     return [
         "set -eu",
+        // The home outlives the container: after a node restart this runs again over a 0400 copy.
+        `rm -f ${paths.home}/.erlang.cookie`,
         `cp ${paths.cookieMount}/cookie ${paths.home}/.erlang.cookie`,
         `chmod 400 ${paths.home}/.erlang.cookie`,
         `rm -rf ${paths.confDir} && mkdir -p ${paths.confDir} && cp ${paths.sourceConfDir}/* ${paths.confDir}/`,

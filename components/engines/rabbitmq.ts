@@ -256,7 +256,7 @@ export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, c
 function featureFlagsStep(cluster: ClusterSettings, names: ClusterNames, secrets: SecretRefs, image: string, cliEnv: EnvVar[]): ReturnType<NonNullable<EngineProfile["postDeploy"]>> {
     const nodes = Array.from({ length: cluster.replicas }, (_, i) => names.nodeName(i));
     const script = [
-        `cp ${COOKIE_MOUNT}/cookie ${HOME}/.erlang.cookie && chmod 400 ${HOME}/.erlang.cookie`,
+        `rm -f ${HOME}/.erlang.cookie && cp ${COOKIE_MOUNT}/cookie ${HOME}/.erlang.cookie && chmod 400 ${HOME}/.erlang.cookie`,
         `for node in ${nodes.join(" ")}; do`,
         `  if rabbitmqctl -q -l -n "$node" -t 120 enable_feature_flag all; then rabbitmqctl -q -l -n "$node" list_feature_flags name state stability; exit 0; fi`,
         "done",
