@@ -251,13 +251,20 @@ export function rabbitmqProfile(cluster: ClusterSettings, names: ClusterNames, c
  * After a deploy or an upgrade has rolled out, every member runs the same version: enable every
  * stable feature flag then (`enable_feature_flag all` skips experimental ones), as the next
  * series requires them (4.3 refuses to boot without the 4.2 flags, Khepri's among them). Asks the
- * members in turn, as any one of them enables a flag cluster-wide; the Job retries on failure.
+ * members in turn, as any one of them enables a flag cluster-wide; the Job retries on failure,
+ * and fails the update when a flag stays off (a member down during an upgrade).
  */
 function featureFlagsStep(cluster: ClusterSettings, names: ClusterNames, secrets: SecretRefs, image: string, cliEnv: EnvVar[]): ReturnType<NonNullable<EngineProfile["postDeploy"]>> {
     const nodes = Array.from({ length: cluster.replicas }, (_, i) => names.nodeName(i));
+    // Enabling needs every member of the cluster up, and after a scale-down the removed members
+    // stay members until they are forgotten: so enable only when a flag is still off.
+    const pending = `rabbitmqctl -q -l -n "$node" -t 60 list_feature_flags name state stability --no-table-headers | awk '$2 != "enabled" && $3 != "experimental" { print $1 }'`;
     const script = [
         `rm -f ${HOME}/.erlang.cookie && cp ${COOKIE_MOUNT}/cookie ${HOME}/.erlang.cookie && chmod 400 ${HOME}/.erlang.cookie`,
         `for node in ${nodes.join(" ")}; do`,
+        `  off="$(${pending})" || continue`,
+        `  if [ -z "$off" ]; then echo "every stable feature flag is enabled ($node)"; exit 0; fi`,
+        `  echo "enabling: $off"`,
         `  if rabbitmqctl -q -l -n "$node" -t 120 enable_feature_flag all; then rabbitmqctl -q -l -n "$node" list_feature_flags name state stability; exit 0; fi`,
         "done",
         "exit 1",

@@ -36,6 +36,8 @@ import * as fs from "fs";
 import * as path from "path";
 
 const GRACE = 120;
+/** The node the node-loss scenario stops and starts. */
+const LOST_NODE = "real-node-3";
 const CLASS = "local-day2";
 
 interface Day2Stack {
@@ -87,15 +89,20 @@ function secretLogin(k: LocalCluster, ns: string, name: string): { username: str
 
 async function startPublisher(k: LocalCluster, s: Day2Stack, name: string): Promise<void> {
     const url = (await s.e.stack.outputs()).clusters.value.rabbit.connectionUrl;
-    startClient(k, s.ns, name, "amqp-publish", url, s.published.length + s.running.length + 1);
+    // Never on the node the node-loss scenario takes away: the publisher must outlive every scenario.
+    startClient(k, s.ns, name, "amqp-publish", url, s.published.length + s.running.length + 1, { avoidNodes: [LOST_NODE] });
     s.running.push(name);
     await eventually(`publisher ${s.ns}/${name} running`, 60_000, () => (k.getJson(["get", "pod", "-n", s.ns, name]).status?.phase === "Running" ? true : undefined));
 }
 
 async function stopPublishers(k: LocalCluster, s: Day2Stack): Promise<PublisherResult[]> {
-    const results = await Promise.all(s.running.map((name) => stopPublisher(k, s.ns, name)));
+    const names = s.running;
     s.running = [];
+    const settled = await Promise.allSettled(names.map((name) => stopPublisher(k, s.ns, name)));
+    const failed = settled.flatMap((r, i) => (r.status === "rejected" ? [`${names[i]}: ${String(r.reason)}`] : []));
+    const results = settled.flatMap((r) => (r.status === "fulfilled" ? [r.value] : []));
     s.published.push(...results);
+    if (failed.length > 0) throw new Error(`${s.version}: publishers failed: ${failed.join("; ")}`);
     for (const r of results) expect(idsOf(r.confirmed).length, `publisher run ${r.run} confirmed nothing`).to.be.greaterThan(0);
     return results;
 }
@@ -253,7 +260,7 @@ describe("e2e: RabbitMQ day-2 on real pods, 4.0.5 and 4.3.6 side by side", funct
 
     it("d. a node lost (kubelet, containerd and containers killed): the others keep serving; its members rejoin when it returns", async function () {
         await Promise.all(stacks.map((s) => startPublisher(k, s, "pub-node")));
-        const lost = "real-node-3";
+        const lost = LOST_NODE;
         const pods = (s: Day2Stack) => k.getJson(["get", "pods", "-n", s.ns, "-l", "app.kubernetes.io/name=rabbitmq"]).items.filter((p: any) => p.spec.nodeName === lost).map((p: any) => p.metadata.name);
         const onLost = stacks.map(pods);
         const stop = run("bash", [path.join(REPO_ROOT, "scripts", "cluster-node.sh"), "stop", lost], { env: { ...process.env, BROKER_CLUSTER_DIR: k.dir } });

@@ -131,7 +131,15 @@ const CLIENT_SCRIPT = fs.readFileSync(path.join(__dirname, "broker-client.py"), 
 export type ClientMode = "amqp" | "redis-sentinel" | "k8s-get" | "amqp-publish" | "amqp-drain" | "http-get";
 
 /** Starts the client image as a pod of the namespace with one URL (through its environment) and one mode. */
-export function startClient(k: LocalCluster, ns: string, name: string, mode: ClientMode, url: string, count: number, opts: { serviceAccount?: string } = {}): void {
+export function startClient(
+    k: LocalCluster,
+    ns: string,
+    name: string,
+    mode: ClientMode,
+    url: string,
+    count: number,
+    opts: { serviceAccount?: string; /** Nodes the pod must not run on (one a scenario will take away). */ avoidNodes?: string[] } = {},
+): void {
     k.tryKubectl(["delete", "pod", "-n", ns, name, "--ignore-not-found", "--wait=true"]);
     k.apply([
         {
@@ -140,6 +148,9 @@ export function startClient(k: LocalCluster, ns: string, name: string, mode: Cli
             metadata: { name, namespace: ns, labels: { "broker-platform.e2e/client": "true" } },
             spec: {
                 restartPolicy: "Never",
+                ...(opts.avoidNodes?.length
+                    ? { affinity: { nodeAffinity: { requiredDuringSchedulingIgnoredDuringExecution: { nodeSelectorTerms: [{ matchExpressions: [{ key: "kubernetes.io/hostname", operator: "NotIn", values: opts.avoidNodes }] }] } } } }
+                    : {}),
                 ...(opts.serviceAccount ? { serviceAccountName: opts.serviceAccount, automountServiceAccountToken: true } : { automountServiceAccountToken: false }),
                 containers: [
                     {
