@@ -265,7 +265,7 @@ function clientAuthChecks(c: z.output<typeof clusterFields>, issue: Issue): void
     }
     if (c.engine === "rabbitmq") {
         if (c.clientAuth !== undefined) {
-            issue(["clientAuth"], "clientAuth applies to EMQX only; RabbitMQ has no anonymous access (its guest user may only connect from localhost) and its clients use the admin credentials or users from definitions", c.clientAuth);
+            issue(["clientAuth"], "clientAuth applies to EMQX only; RabbitMQ has no anonymous access (no guest user exists) and its clients use the generated application user (appCredentials, the appSecret output)", c.clientAuth);
         }
         return;
     }

@@ -46,7 +46,7 @@ export function peerDiscoveryConf(names: ClusterNames, version: string, clusterD
 
 /**
  * Client and management listeners. With TLS the plain AMQP and HTTP listeners are switched off:
- * the connection URL carries the admin password, and a client that forgets the scheme should
+ * the connection URL carries the application user's password, and a client that forgets the scheme should
  * fail to connect rather than send it in clear text. Clients are not asked for certificates.
  */
 export function listenerConf(cluster: ClusterSettings): string[] {
