@@ -128,7 +128,7 @@ describe("e2e: day-2 operations on a local control plane", function () {
     it("destroy keeps data: with what Pulumi deletes gone, a new deployment gets ordinal i's claim and volume back", async function () {
         const kept = [0, 1, 2].map((i) => ({ uid: claim(i).metadata.uid, volume: claim(i).spec.volumeName }));
         // What `pulumi destroy` deletes; the namespace and the PVs are retained on delete.
-        k.kubectl(["delete", "statefulset,service,secret,configmap,poddisruptionbudget,serviceaccount", "-n", NS, "-l", `app.kubernetes.io/instance=${NAME}`, "--wait=true", "--timeout=180s"]);
+        k.kubectl(["delete", "statefulset,service,secret,configmap,poddisruptionbudget,serviceaccount,job", "-n", NS, "-l", `app.kubernetes.io/instance=${NAME}`, "--wait=true", "--timeout=180s"]);
         await eventually("the broker pods to be gone", 180_000, () => (k.getJson(["get", "pods", "-n", NS]).items.length === 0 ? true : undefined));
         kept.forEach((c, i) => {
             expect(claim(i).metadata.uid, `claim ${i} survives`).to.equal(c.uid);

@@ -131,8 +131,9 @@ describe("e2e: the linter's clustering rules, shown failing on real nodes", func
     });
 
     function cookieRender(objects: Array<Record<string, any>>, literal: string): Array<Record<string, any>> {
-        const init = statefulSet(objects).spec.template.spec.initContainers.find((c: any) => c.name === "erlang-cookie");
-        init.command = ["sh", "-c", `echo ${literal} > /var/lib/rabbitmq/.erlang.cookie && chmod 400 /var/lib/rabbitmq/.erlang.cookie`];
+        // The program's setup container copies the Secret's cookie (and conf.d); then the literal replaces it.
+        const init = statefulSet(objects).spec.template.spec.initContainers.find((c: any) => c.name === "setup");
+        init.command = ["sh", "-c", `sh ${init.command[1]} && rm -f /var/lib/rabbitmq/.erlang.cookie && echo ${literal} > /var/lib/rabbitmq/.erlang.cookie && chmod 400 /var/lib/rabbitmq/.erlang.cookie`];
         return objects;
     }
 

@@ -294,7 +294,8 @@ export function summary(k: LocalCluster, ns: string): string {
     const byNode = new Map<string, string[]>();
     for (const p of podList) {
         const n = p.spec.nodeName ?? "(unscheduled)";
-        byNode.set(n, [...(byNode.get(n) ?? []), `${p.metadata.name}${podReady(p) ? "" : " (not ready)"}`]);
+        const state = p.status?.phase === "Succeeded" ? " (completed)" : podReady(p) ? "" : " (not ready)";
+        byNode.set(n, [...(byNode.get(n) ?? []), `${p.metadata.name}${state}`]);
     }
     lines.push("Pods per node:");
     for (const [n, ps] of [...byNode.entries()].sort()) lines.push(`  ${n}: ${ps.sort().join(", ")}`);

@@ -59,8 +59,10 @@ export interface IsolatedCluster {
 
 /**
  * The NetworkPolicy named after the cluster is stored as admitted, selects exactly the cluster's
- * pods, and admits the distribution ports from one peer: a pod selector of the policy's own
- * namespace that selects exactly those pods again. Returns the stored policy.
+ * pods, and admits the distribution ports from pod selectors of the policy's own namespace only:
+ * one that selects exactly those pods again, and for RabbitMQ one that selects only the pods of
+ * its post-deploy Job (`<name>-post-deploy-…`, which enables the feature flags over Erlang
+ * distribution) and none of the members. Returns the stored policy.
  */
 export function expectNetworkIsolation(k: LocalCluster, ns: string, c: IsolatedCluster): any {
     const policy = k.getJson(["get", "networkpolicy", c.name, "-n", ns]);
@@ -70,10 +72,16 @@ export function expectNetworkIsolation(k: LocalCluster, ns: string, c: IsolatedC
     const rules = policy.spec.ingress.filter((r: any) => (r.ports ?? []).some((p: any) => distribution.includes(p.port)));
     expect(rules, `${c.name}: one rule admits the distribution ports`).to.have.length(1);
     expect(rules[0].ports.map((p: any) => p.port).sort(), `${c.name}: that rule's ports`).to.deep.equal([...distribution].sort());
-    expect(rules[0].from, `${c.name}: distribution admits one peer`).to.have.length(1);
-    const peer = rules[0].from[0];
-    expect(Object.keys(peer), `${c.name}: the peer is a pod selector of the policy's namespace, no namespaceSelector or ipBlock`).to.deep.equal(["podSelector"]);
-    expect(podNames(k, ns, peer.podSelector), `pods allowed to reach ${c.name}'s distribution ports`).to.deep.equal(members(c.name, c.replicas));
+    const peers = rules[0].from as any[];
+    expect(peers, `${c.name}: distribution peers`).to.have.length(c.engine === "rabbitmq" ? 2 : 1);
+    for (const peer of peers) {
+        expect(Object.keys(peer), `${c.name}: each peer is a pod selector of the policy's namespace, no namespaceSelector or ipBlock`).to.deep.equal(["podSelector"]);
+    }
+    expect(podNames(k, ns, peers[0].podSelector), `pods allowed to reach ${c.name}'s distribution ports`).to.deep.equal(members(c.name, c.replicas));
+    if (c.engine === "rabbitmq") {
+        const job = podNames(k, ns, peers[1].podSelector);
+        for (const pod of job) expect(pod, `${c.name}: the second peer selects the post-deploy Job's pods only`).to.match(new RegExp(`^${c.name}-post-deploy-[0-9a-f]{10}-[a-z0-9]{5}$`));
+    }
     return policy;
 }
 
