@@ -35,7 +35,7 @@ import {
 import * as fs from "fs";
 import * as path from "path";
 
-const GRACE = 120;
+const GRACE = 60;
 /** The node the node-loss scenario stops and starts. */
 const LOST_NODE = "real-node-3";
 const CLASS = "local-day2";
@@ -266,7 +266,7 @@ describe("e2e: RabbitMQ day-2 on real pods, 4.0.5 and 4.3.6 side by side", funct
         const stop = run("bash", [path.join(REPO_ROOT, "scripts", "cluster-node.sh"), "stop", lost], { env: { ...process.env, BROKER_CLUSTER_DIR: k.dir } });
         expect(stop.status, stop.stderr).to.equal(0);
         const stoppedAt = Math.floor(Date.now() / 1000);
-        await new Promise((r) => setTimeout(r, 45_000));
+        await new Promise((r) => setTimeout(r, 30_000));
         // The survivors still form the cluster without the lost members.
         for (const [i, s] of stacks.entries()) {
             const survivor = ["rabbit-0", "rabbit-1", "rabbit-2"].find((p) => !onLost[i].includes(p))!;
