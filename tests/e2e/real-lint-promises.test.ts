@@ -13,6 +13,7 @@ import { expect } from "chai";
 import { K8sObject } from "../../policies/lib/types";
 import { lint } from "../../policies/engine";
 import { kubernetesObjects, runProgram } from "../support/render";
+import { RECORD_ANNOTATION } from "../../components/naming";
 import { eventually, LocalCluster } from "./support/local";
 import { exec, rabbitmqRunningNodes, RABBITMQ_VERSION, runClient } from "./support/real-nodes";
 
@@ -47,8 +48,15 @@ function statefulSet(objects: Array<Record<string, any>>): Record<string, any> {
     return objects.find((o) => o.kind === "StatefulSet")!;
 }
 
+/**
+ * Applies a render at once, as a first deployment: without what the program registers only after
+ * the StatefulSet has rolled out (the deployment record, whose presence tells a member with an
+ * empty data directory to join a running member; the post-deploy Job).
+ */
 function apply(k: LocalCluster, objects: Array<Record<string, any>>): void {
-    k.apply([...objects.filter((o) => o.kind === "Namespace"), ...objects.filter((o) => o.kind !== "Namespace")]);
+    const afterRollout = (o: Record<string, any>) => o.kind === "Job" || (o.kind === "ConfigMap" && o.metadata?.annotations?.[RECORD_ANNOTATION] !== undefined);
+    const first = objects.filter((o) => !afterRollout(o));
+    k.apply([...first.filter((o) => o.kind === "Namespace"), ...first.filter((o) => o.kind !== "Namespace")]);
 }
 
 /** The broker container's status in a pod, or undefined while the pod is not there. */
