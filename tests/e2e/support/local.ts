@@ -162,6 +162,17 @@ export async function eventually<T>(what: string, timeoutMs: number, check: () =
     }
 }
 
+const tempDirs: string[] = [];
+// Project copies, state backends and tarballs of one test process go with it (set
+// BROKER_E2E_KEEP_TEMP=1 to look at them afterwards); symlinks inside are removed, not followed.
+process.on("exit", () => {
+    if (process.env.BROKER_E2E_KEEP_TEMP) return;
+    for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+/** A new directory under the system's temporary directory, removed when the test process exits. */
 export function tempDir(prefix: string): string {
-    return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+    tempDirs.push(dir);
+    return dir;
 }
