@@ -17,6 +17,7 @@ import { serviceMonitorArgs } from "./builders/servicemonitor";
 import { clientServiceArgs, headlessServiceArgs } from "./builders/services";
 import { statefulSetArgs } from "./builders/statefulset";
 import { portNamed } from "./engines/profile";
+import { isRedisFamily } from "./engines/redis-flavor";
 import { ErlangCookie } from "./erlang-cookie";
 import { ClusterModel, hasClientUser } from "./model";
 import { MqttClientCredentials } from "./mqtt-client-credentials";
@@ -164,7 +165,7 @@ export class BrokerCluster extends pulumi.ComponentResource {
                     ? pulumi.all(credentials).apply(([u, p]) => `${scheme}://${encodeURIComponent(u)}:${encodeURIComponent(p)}@${names.clientServiceHost}:${port(portName)}${path}`)
                     : pulumi.output(`${scheme}://${names.clientServiceHost}:${port(portName)}${path}`),
             );
-        if (cluster.engine === "redis") {
+        if (isRedisFamily(cluster.engine)) {
             // Sentinel discovery in the URL form Lettuce and others read:
             // redis-sentinel://:<password>@<sentinel>,<sentinel>/0#<master>.
             const endpoints = this.nodeNames.map((host) => `${host}:${port(portName)}`);

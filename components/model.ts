@@ -54,6 +54,7 @@ function engineProfile(platform: PlatformSettings, cluster: ClusterSettings, nam
         case "emqx":
             return emqxProfile(cluster, names, platform.namespace, platform.clusterDomain);
         case "redis":
+        case "valkey":
             return redisProfile(cluster, names);
         case "mongodb":
             return mongodbProfile(cluster, names);

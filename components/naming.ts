@@ -9,7 +9,7 @@
 import { createHash } from "crypto";
 
 /** Broker engines this package knows how to cluster. */
-export type BrokerEngine = "rabbitmq" | "emqx" | "redis" | "mongodb";
+export type BrokerEngine = "rabbitmq" | "emqx" | "redis" | "valkey" | "mongodb";
 
 /** The fields that identify a broker cluster; everything else in this module derives from them. */
 export interface ClusterIdentity {
@@ -59,7 +59,7 @@ const POST_DEPLOY_SUFFIX = "-post-deploy";
  * Erlang node-name prefix per engine (the part before `@`); none for Redis and MongoDB, whose
  * members go by their pod hostnames (`replica-announce-ip`, replica-set member hosts).
  */
-const NODE_PREFIX: Record<BrokerEngine, string> = { rabbitmq: "rabbit", emqx: "emqx", redis: "", mongodb: "" };
+const NODE_PREFIX: Record<BrokerEngine, string> = { rabbitmq: "rabbit", emqx: "emqx", redis: "", valkey: "", mongodb: "" };
 
 /** Every derived name of one cluster. */
 export interface ClusterNames {

@@ -18,6 +18,7 @@ BP_IMAGES=(
 	"docker.io/library/rabbitmq:4.0.5-management|trixie|rabbitmq-server|RabbitMQ 4.0.5 on Erlang 27 with the management, prometheus and k8s peer discovery plugins"
 	"docker.io/library/rabbitmq:4.3.6-management|sid|rabbitmq-server|RabbitMQ 4.3.6 on Erlang 29 (the >= 4.1 discovery path: seed = ordinal 0, no API access)"
 	"docker.io/library/redis:7.0.15|bookworm|redis-server redis-sentinel redis-tools|Redis 7.0.15: redis-server, redis-sentinel, redis-cli"
+	"docker.io/valkey/valkey:8.1.1|trixie|valkey-server valkey-sentinel valkey-tools|Valkey 8.1.1: valkey-server, valkey-sentinel, valkey-cli"
 	"docker.io/broker-platform/e2e-client:1|bookworm|python3 python3-pika python3-redis redis-tools|the tests' client pod: AMQP (pika) and Redis with Sentinel (redis-py), redis-cli"
 )
 # The sandbox ("pause") image every pod starts with; containerd's sandbox_image names it.
@@ -71,7 +72,7 @@ check_version() { # root package version
 	local got
 	got="$(chroot "$1" dpkg-query -W -f '${Version}' "$2")"
 	case "$got" in
-	"$3" | "$3"-* | [0-9]:"$3"-*) ;;
+	"$3" | "$3"-* | "$3"+* | [0-9]:"$3"-*) ;;
 	*) bp_die "$2 in the built root is $got, but the image is tagged $3: the Debian mirror moved; change the tag (scripts/images.sh) and the test stacks" ;;
 	esac
 }
@@ -91,6 +92,10 @@ build_debian_image() { # reference suite packages
 	*/redis:*)
 		hook="$(declare -f customize_root check_version bp_die); check_version \"\$1\" redis-server ${ref##*:}; customize_root \"\$1\" redis /data"
 		config='{"User":"999:999","Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","HOME=/data"],"Cmd":["redis-server"],"WorkingDir":"/data","ExposedPorts":{"6379/tcp":{}}}'
+		;;
+	*/valkey:*)
+		hook="$(declare -f customize_root check_version bp_die); check_version \"\$1\" valkey-server ${ref##*:}; customize_root \"\$1\" valkey /data"
+		config='{"User":"999:999","Env":["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin","HOME=/data"],"Cmd":["valkey-server"],"WorkingDir":"/data","ExposedPorts":{"6379/tcp":{}}}'
 		;;
 	*)
 		hook="$(declare -f customize_root bp_die); customize_root \"\$1\" ''"

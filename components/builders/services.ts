@@ -28,7 +28,7 @@ export function clientServiceArgs(model: ClusterModel): ServiceArgs {
         spec: {
             type: service.type,
             selector: model.names.selectorLabels,
-            ports: model.profile.ports.filter((p) => p.audience !== "peer").map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP" })),
+            ports: model.profile.ports.filter((p) => p.audience !== "peer" && p.clientService !== false).map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP" })),
         },
     };
 }

@@ -1,5 +1,7 @@
 import { z } from "zod";
-import { clusterNames, maxClusterNameLength, MAX_LABEL_LENGTH } from "../naming";
+import { BrokerEngine, clusterNames, maxClusterNameLength, MAX_LABEL_LENGTH } from "../naming";
+import { isRedisFamily, redisFlavor } from "../engines/redis-flavor";
+import { redisMemoryBudget, redisMinimumLimit, REDIS_MIN_MAXMEMORY } from "../engines/redis";
 import { SUPPORTED_VERSIONS, compareVersions, isSupportedVersion, majorVersion } from "../engines/versions";
 import {
     EMQX_ENV_KEY,
@@ -248,7 +250,7 @@ const clientAuthSchema = z.strictObject({
 export type ClientAuthSettings = z.output<typeof clientAuthSchema>;
 
 /** The cluster's client authentication with defaults applied; `undefined` for RabbitMQ. */
-export function resolveClientAuth(c: { engine: "rabbitmq" | "emqx" | "redis" | "mongodb"; clientAuth?: ClientAuthSettings }): ClientAuthSettings | undefined {
+export function resolveClientAuth(c: { engine: BrokerEngine; clientAuth?: ClientAuthSettings }): ClientAuthSettings | undefined {
     return c.engine === "emqx" ? (c.clientAuth ?? { allowAnonymous: false, generation: 0 }) : undefined;
 }
 
@@ -258,8 +260,8 @@ function overridesManagedAuthenticator(key: string): boolean {
 }
 
 function clientAuthChecks(c: z.output<typeof clusterFields>, issue: Issue): void {
-    if (c.engine === "redis" || c.engine === "mongodb") {
-        const how = c.engine === "redis" ? "Redis clients use the generated password (see password)" : "MongoDB clients use the generated root user (see adminCredentials)";
+    if (isRedisFamily(c.engine) || c.engine === "mongodb") {
+        const how = isRedisFamily(c.engine) ? `${redisFlavor(c.engine).label} clients use the generated password (see password)` : "MongoDB clients use the generated root user (see adminCredentials)";
         if (c.clientAuth !== undefined) issue(["clientAuth"], `clientAuth applies to EMQX only; ${how}`, c.clientAuth);
         return;
     }
@@ -285,7 +287,7 @@ function clientAuthChecks(c: z.output<typeof clusterFields>, issue: Issue): void
 const clusterFields = z.strictObject({
     /** Cluster name: the StatefulSet, the Services and every derived name start with it. */
     name: dnsLabel("name"),
-    engine: z.enum(["rabbitmq", "emqx", "redis", "mongodb"], { error: "engine must be rabbitmq, emqx, redis or mongodb" }),
+    engine: z.enum(["rabbitmq", "emqx", "redis", "valkey", "mongodb"], { error: "engine must be rabbitmq, emqx, redis, valkey or mongodb" }),
     /** Exact broker version, e.g. "4.1.4" or "5.8.6"; the image tag is derived from it. */
     version: z.string({ error: "version must be a string such as \"4.1.4\"" }).regex(VERSION, {
         error: "version must be an exact version such as \"4.1.4\" (no 'latest', no ranges)",
@@ -429,8 +431,9 @@ function clusterChecks(c: z.output<typeof clusterFields>, ctx: z.RefinementCtx<u
     if (c.engine === "rabbitmq" && c.discovery !== undefined) {
         issue(["discovery"], "discovery applies to EMQX only; RabbitMQ always uses its Kubernetes peer discovery plugin", c.discovery);
     }
-    if (c.engine === "redis" || c.engine === "mongodb") dataStoreChecks(c, issue);
-    if (c.engine !== "redis" && c.password !== undefined) issue(["password"], `password applies to Redis only; ${sharedSecretHint(c.engine)}`, "{...}");
+    if (isRedisFamily(c.engine) || c.engine === "mongodb") dataStoreChecks(c, issue);
+    if (isRedisFamily(c.engine)) redisChecks(c, issue);
+    if (!isRedisFamily(c.engine) && c.password !== undefined) issue(["password"], `password applies to Redis and Valkey only; ${sharedSecretHint(c.engine)}`, "{...}");
     if (c.engine !== "mongodb" && c.keyFile !== undefined) issue(["keyFile"], `keyFile applies to MongoDB only; ${sharedSecretHint(c.engine)}`, "{...}");
     if (c.engine === "emqx") {
         if (c.plugins.length > 0) issue(["plugins"], "plugins applies to RabbitMQ only", c.plugins);
@@ -459,8 +462,14 @@ const REDIS_OWNED: Record<string, string> = {
     dir: "the per-ordinal data volume",
     requirepass: "the generated password, from its Secret",
     masterauth: "the generated password, from its Secret",
-    replicaof: "the start script asks the Sentinels for the master",
-    slaveof: "the start script asks the Sentinels for the master",
+    primaryauth: "the generated password, from its Secret (Valkey's name for masterauth)",
+    replicaof: "the start script finds or elects the master",
+    slaveof: "the start script finds or elects the master",
+    "replica-priority": "the start script sets it (0 while a cold start elects its master)",
+    "slave-priority": "the start script sets it (0 while a cold start elects its master)",
+    maxmemory: "derived from resources.limits.memory so that persistence fits (see the README's memory formula)",
+    "client-output-buffer-limit": "replica buffers are part of the memory formula",
+    "repl-backlog-size": "part of the memory formula",
     "replica-announce-ip": "the pod hostname from the naming module",
     "slave-announce-ip": "the pod hostname from the naming module",
     appendonly: "persistence is on",
@@ -471,16 +480,28 @@ const REDIS_OWNED: Record<string, string> = {
     aclfile: "ACL users are not managed here",
 };
 
+/** Redis and Valkey: the memory formula must leave room for data. */
+function redisChecks(c: z.output<typeof clusterFields>, issue: Issue): void {
+    const budget = redisMemoryBudget(c.resources.limits.memory, c.replicas);
+    if (budget.maxmemory < REDIS_MIN_MAXMEMORY) {
+        issue(
+            ["resources", "limits", "memory"],
+            `${c.resources.limits.memory} leaves ${Math.floor(budget.maxmemory / 1048576)} MiB for data once the server, the replication backlog, ${c.replicas - 1} replica buffers and the fork of a snapshot are counted; ${c.replicas} members need at least ${redisMinimumLimit(c.replicas)}`,
+            c.resources.limits.memory,
+        );
+    }
+}
+
 /** Where an engine's shared secret is configured. */
 function sharedSecretHint(engine: string): string {
-    if (engine === "redis") return "Redis members share the password (see password)";
+    if (isRedisFamily(engine)) return `${redisFlavor(engine).label} members share the password (see password)`;
     if (engine === "mongodb") return "MongoDB members share the keyFile (see keyFile)";
     return `${engine} members share the Erlang cookie (see erlangCookie)`;
 }
 
 /** Redis and MongoDB: the keys that belong to the Erlang brokers, or to features not offered for them. */
 function dataStoreChecks(c: z.output<typeof clusterFields>, issue: Issue): void {
-    const label = c.engine === "redis" ? "Redis" : "MongoDB";
+    const label = isRedisFamily(c.engine) ? redisFlavor(c.engine).label : "MongoDB";
     const notHere = (key: string, why: string, input: unknown) => issue([key], `${key} does not apply to ${label}: ${why}`, input);
     if (c.discovery !== undefined) notHere("discovery", "members find each other by the pods' DNS names", c.discovery);
     if (c.plugins.length > 0) notHere("plugins", "plugins are RabbitMQ plugins", c.plugins);
@@ -489,7 +510,7 @@ function dataStoreChecks(c: z.output<typeof clusterFields>, issue: Issue): void 
     if (c.serviceMonitor) notHere("serviceMonitor", `${label} has no Prometheus endpoint of its own (run an exporter)`, "{...}");
     if (c.tls) notHere("tls", `TLS for ${label} is not supported by this package yet; keep the cluster on a private network (networkPolicy)`, "{...}");
     if (c.erlangCookie.existingSecret || c.erlangCookie.generation !== 0) notHere("erlangCookie", `${sharedSecretHint(c.engine)}, not an Erlang cookie`, "{...}");
-    if (c.engine === "redis" && c.adminCredentials.generation !== 0) notHere("adminCredentials", "Redis has no admin user; bump password.generation to rotate the password", c.adminCredentials);
+    if (isRedisFamily(c.engine) && c.adminCredentials.generation !== 0) notHere("adminCredentials", `${label} has no admin user; bump password.generation to rotate the password`, c.adminCredentials);
     if (c.engine === "mongodb" && c.adminCredentials.generation !== 0) {
         notHere("adminCredentials", "the root user is created once, when the replica set is initiated, and a new generation would not reach it; change its password with db.changeUserPassword on the primary instead", c.adminCredentials);
     }
@@ -501,11 +522,11 @@ function dataStoreChecks(c: z.output<typeof clusterFields>, issue: Issue): void 
  * rabbitmq.conf, EMQX passes an environment variable that it reads as HOCON: the key must be one
  * key of that grammar, the value one value, and neither may touch what this package sets.
  */
-function extraConfigProblem(engine: "rabbitmq" | "emqx" | "redis" | "mongodb", key: string, value: string): string | undefined {
+function extraConfigProblem(engine: BrokerEngine, key: string, value: string): string | undefined {
     // MongoDB: refused as a whole by dataStoreChecks.
     if (engine === "mongodb") return undefined;
-    if (engine === "redis") {
-        if (!/^[a-z][a-z0-9-]*$/.test(key)) return "the key is not a redis.conf directive; a directive is lower-case letters, digits and '-', e.g. maxmemory-policy";
+    if (isRedisFamily(engine)) {
+        if (!/^[a-z][a-z0-9-]*$/.test(key)) return "the key is not a redis.conf / valkey.conf directive; a directive is lower-case letters, digits and '-', e.g. maxmemory-policy";
         if (key.startsWith("sentinel")) return `${key} is a Sentinel setting, which this package manages`;
         const owned = REDIS_OWNED[key];
         if (owned) return `${key} is managed by this package (${owned}); remove it from extraConfig`;

@@ -1,6 +1,7 @@
 import { ConfigError } from "../config/load";
 import { PlatformSettings } from "../config/schema";
 import { compareVersions, rabbitmqUpgradeSteps, seriesOf } from "../engines/versions";
+import { isRedisFamily } from "../engines/redis-flavor";
 import { PreviousDeployment } from "./previous";
 import { resolveCluster } from "../model";
 import { claimStorageClass } from "../builders/storage";
@@ -24,7 +25,13 @@ export function transitionProblems(settings: PlatformSettings, previous: Previou
         const before = previous[c.name];
         if (!before) return;
         const key = (field: string) => `${project}:clusters[${i}].${field}`;
-        if (before.engine !== c.engine) {
+        if (before.engine !== c.engine && isRedisFamily(before.engine) && isRedisFamily(c.engine)) {
+            problems.push(
+                `${key("engine")} = "${c.engine}": cluster ${c.name} runs ${before.engine} ${before.version}; a switch in place is refused: ` +
+                    `Valkey cannot load the data files of Redis 7.4 and later (RDB 12), and from 7.0 or 7.2 a rolling switch would have Redis and Valkey members replicating from each other mid-roll, which this package does not prove safe. ` +
+                    `Run a new cluster name beside it and move the data (REPLICAOF from the new master, or a snapshot loaded into it), then remove the old one.`,
+            );
+        } else if (before.engine !== c.engine) {
             problems.push(`${key("engine")} = "${c.engine}": cluster ${c.name} runs ${before.engine}; an engine cannot be swapped in place (its volumes hold ${before.engine} data). Use a new cluster name.`);
             return;
         }
@@ -93,7 +100,7 @@ function drainHint(engine: string): string {
     if (engine === "mongodb") {
         return "for each member to remove, highest ordinal first: rs.remove(\"<pod host>:27017\") on the primary (rs.stepDown() first if it is the primary)";
     }
-    if (engine === "redis") {
+    if (engine === "redis" || engine === "valkey") {
         return "if the master is among the highest ordinals, move it first with SENTINEL FAILOVER on a Sentinel; after the scale-down run SENTINEL RESET <master name> on every remaining Sentinel";
     }
     return engine === "rabbitmq"

@@ -14,6 +14,11 @@ export interface BrokerPort {
      * Sentinel for the master's pod hostname and then connects to that pod), on both Services.
      */
     audience: "peer" | "client" | "both";
+    /**
+     * `false`: clients reach this port on the pods by hostname, not through the client Service
+     * (Redis/Valkey data nodes: only the master takes writes, and Sentinel names it).
+     */
+    clientService?: false;
 }
 
 /** Where the pod reads its generated Secrets and configuration from; names are fixed by the platform. */

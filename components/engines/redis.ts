@@ -2,61 +2,106 @@ import { ClusterSettings } from "../config/schema";
 import { parseQuantity } from "@broker-platform/quantity";
 import { ClusterNames, podHostTemplate } from "../naming";
 import { BrokerPort, EngineProfile, podIdentityEnv, restrictedContainerSecurity, SecretRefs } from "./profile";
+import { ELECTION_WAIT_SECONDS, REDIS_PORT, RedisFlavor, redisFlavor, SENTINEL_PORT } from "./redis-flavor";
+import { renderElection, renderFindLiveMaster } from "./redis-election";
 
 /**
- * Redis with Sentinel. Each pod of the StatefulSet runs one data node (`redis-server`) and one
- * Sentinel next to it: one governing Service and one naming function give both their hostnames,
- * the data nodes' anti-affinity spreads the Sentinels too, the PDB that keeps a majority of pods
- * keeps a majority of Sentinels, and the quorum follows the replica count. A Sentinel in its own
+ * Redis (or Valkey) with Sentinel. Each pod of the StatefulSet runs one data node and one Sentinel
+ * next to it: one governing Service and one naming function give both their hostnames, the data
+ * nodes' anti-affinity spreads the Sentinels too, the PDB that keeps a majority of pods keeps a
+ * majority of Sentinels, and the quorum follows the replica count. A Sentinel in its own
  * StatefulSet would need a second set of names, Services, a PDB and anti-affinity that agree
  * with the first, for no failure domain a pod does not already have (a node holds one of each).
  *
- * Nothing here calls the Kubernetes API: members find each other by the pods' DNS names.
+ * Nothing here calls the Kubernetes API: members find each other by the pods' DNS names, and a
+ * cold start elects its master from what the members themselves hold (`redis-election.ts`).
  */
 
 const UID = 999;
-export const REDIS_PORT = 6379;
-export const SENTINEL_PORT = 26379;
-/** ConfigMap mount: redis.conf, sentinel.conf and the start scripts (no secrets). */
+export { REDIS_PORT, SENTINEL_PORT, ELECTION_WAIT_SECONDS };
+/** ConfigMap mount: the server and Sentinel configuration and the scripts (no secrets). */
 export const REDIS_CONF_DIR = "/etc/redis";
 /** Secret mount of the shared password (file `password`). */
 export const REDIS_AUTH_DIR = "/run/secrets/redis";
-/** Memory-backed emptyDir: the runtime config files, which carry the password, never touch a disk. */
+/** Memory-backed emptyDir: the data node's runtime config file, which carries the password. */
 export const REDIS_RUN_DIR = "/run/redis";
 export const REDIS_DATA_DIR = "/data";
+/**
+ * Sentinel's own state (its id, the epochs, the master it follows, the peers it knows), on the
+ * data volume, so that a restart of every pod remembers which member was promoted last.
+ */
+export const SENTINEL_STATE_SUBDIR = "sentinel";
 /** File names inside the ConfigMap. */
 export const REDIS_CONF = "redis.conf";
 export const SENTINEL_CONF = "sentinel.conf";
 export const START_REDIS = "start-redis.sh";
 export const START_SENTINEL = "start-sentinel.sh";
 export const PRESTOP_REDIS = "prestop-redis.sh";
+export const PRESTOP_SENTINEL = "prestop-sentinel.sh";
+export const READY_REDIS = "ready-redis.sh";
 /** Key of the password inside its Secret (and the file name it is mounted as). */
 export const PASSWORD_KEY = "password";
 /** Placeholder in sentinel.conf that the start script replaces with the master it found. */
 export const MASTER_PLACEHOLDER = "@MASTER_HOST@";
 /** Milliseconds without an answer after which a Sentinel considers a node down. */
 export const DOWN_AFTER_MS = 5000;
+export const FAILOVER_TIMEOUT_MS = 60000;
 
 /** Sentinels that must agree a master is down: a majority of the Sentinels (one per replica). */
 export function sentinelQuorum(replicas: number): number {
     return Math.floor(replicas / 2) + 1;
 }
 
-/** `maxmemory`: 80% of the container's memory limit, the rest for replication buffers and forks. */
-export function redisMaxMemory(limit: string): number {
+const MIB = 1024 * 1024;
+/** The server process itself (code, allocator, clients, Lua), before any key. */
+export const REDIS_BASE_OVERHEAD = 32 * MIB;
+/** `repl-backlog-size`: what a replica that lost its link for a moment catches up from. */
+export const REDIS_REPL_BACKLOG = 16 * MIB;
+/** Below this, `maxmemory` leaves no room for data; the config is refused. */
+export const REDIS_MIN_MAXMEMORY = 16 * MIB;
+
+export interface RedisMemoryBudget {
+    limit: number;
+    /** Output buffer hard limit per replica (`client-output-buffer-limit replica`). */
+    replicaBuffer: number;
+    maxmemory: number;
+}
+
+/**
+ * What fits inside the container's memory limit with persistence on:
+ *
+ *     maxmemory = (limit − 32 MiB − repl-backlog − (replicas − 1) × replica buffer) / 2
+ *
+ * The master holds one output buffer per replica (hard limit: limit / 16, between 4 and 256 MiB)
+ * and the backlog; the half covers the fork of a BGSAVE or AOF rewrite, whose copy-on-write pages
+ * can reach the whole dataset while writes go on (the worst case the kernel may be asked for).
+ */
+export function redisMemoryBudget(limit: string, replicas: number): RedisMemoryBudget {
     const bytes = parseQuantity(limit) ?? 0;
-    return Math.floor(bytes * 0.8);
+    const replicaBuffer = Math.min(256 * MIB, Math.max(4 * MIB, Math.floor(bytes / 16 / MIB) * MIB));
+    const free = bytes - REDIS_BASE_OVERHEAD - REDIS_REPL_BACKLOG - Math.max(0, replicas - 1) * replicaBuffer;
+    return { limit: bytes, replicaBuffer, maxmemory: Math.max(0, Math.floor(free / 2 / MIB) * MIB) };
+}
+
+/** The limit below which `maxmemory` would fall under REDIS_MIN_MAXMEMORY (for the error message). */
+export function redisMinimumLimit(replicas: number): string {
+    for (let mib = 64; ; mib += 16) {
+        if (redisMemoryBudget(`${mib}Mi`, replicas).maxmemory >= REDIS_MIN_MAXMEMORY) return `${mib}Mi`;
+    }
 }
 
 export function redisPorts(): BrokerPort[] {
     return [
-        { name: "redis", port: REDIS_PORT, audience: "both" },
+        // Writes must reach the master, which Sentinel names; a Service that balances over every
+        // pod sends writes to read-only replicas, so clients reach data nodes by pod hostname.
+        { name: "redis", port: REDIS_PORT, audience: "both", clientService: false },
         { name: "sentinel", port: SENTINEL_PORT, audience: "both" },
     ];
 }
 
-/** redis.conf: plain settings only. The start script appends the password, announce name, role and paths. */
+/** redis.conf / valkey.conf: plain settings only. The start script appends the password, announce name, role and paths. */
 export function renderRedisConf(cluster: ClusterSettings): string {
+    const memory = redisMemoryBudget(cluster.resources.limits.memory, cluster.replicas);
     const lines = [
         `port ${REDIS_PORT}`,
         "protected-mode yes",
@@ -65,19 +110,22 @@ export function renderRedisConf(cluster: ClusterSettings): string {
         "appendonly yes",
         "appendfsync everysec",
         "save 900 1 300 10 60 10000",
-        `maxmemory ${redisMaxMemory(cluster.resources.limits.memory)}`,
+        `maxmemory ${memory.maxmemory}`,
         "maxmemory-policy noeviction",
+        `client-output-buffer-limit replica ${memory.replicaBuffer} ${memory.replicaBuffer / 4} 60`,
+        `repl-backlog-size ${REDIS_REPL_BACKLOG}`,
         // A replica that lost its master keeps serving reads of what it has, marked stale.
         "replica-serve-stale-data yes",
         "replica-read-only yes",
-        // Writes are refused unless at least one replica is close behind (cluster of 3 or more).
+        // A master cut off from every replica for 10 s refuses writes: what it would accept alone
+        // is lost when the other side promotes a replica (3 or more members).
         ...(cluster.replicas >= 3 ? ["min-replicas-to-write 1", "min-replicas-max-lag 10"] : []),
         ...Object.entries(cluster.extraConfig).map(([key, value]) => `${key} ${value}`),
     ];
     return `${lines.join("\n")}\n`;
 }
 
-/** sentinel.conf: the master placeholder is replaced at start with the master the script found. */
+/** sentinel.conf of a first start: the master placeholder is replaced with the master the script found. */
 export function renderSentinelConf(cluster: ClusterSettings, names: ClusterNames): string {
     const master = names.sentinelMaster;
     return (
@@ -87,124 +135,199 @@ export function renderSentinelConf(cluster: ClusterSettings, names: ClusterNames
             "sentinel resolve-hostnames yes",
             "sentinel announce-hostnames yes",
             `sentinel monitor ${master} ${MASTER_PLACEHOLDER} ${REDIS_PORT} ${sentinelQuorum(cluster.replicas)}`,
-            `sentinel down-after-milliseconds ${master} ${DOWN_AFTER_MS}`,
-            `sentinel failover-timeout ${master} 60000`,
-            `sentinel parallel-syncs ${master} 1`,
+            ...sentinelMasterOptions(master).map((o) => `sentinel ${o}`),
         ].join("\n") + "\n"
     );
 }
 
-/**
- * Shell shared by both start scripts: finds the current master. The Sentinels of the other pods
- * are asked first (they know about failovers), then the data nodes (one that says `role:master`),
- * and only when nobody answers, a first start of the whole cluster, is ordinal 0 the master.
- */
-function discoveryShell(names: ClusterNames, replicas: number): string[] {
-    const hosts = Array.from({ length: replicas }, (_, i) => names.podHost(i));
-    return [
-        `HOSTS="${hosts.join(" ")}"`,
-        `FIRST="${names.podHost(0)}"`,
-        `MASTER_NAME="${names.sentinelMaster}"`,
-        `cli() { timeout 3 redis-cli --no-auth-warning -h "$1" -p "$2" $3 2>/dev/null; }`,
-        `find_master() {`,
-        `  for h in $HOSTS; do`,
-        `    [ "$h" = "$SELF" ] && continue`,
-        `    a=$(cli "$h" ${SENTINEL_PORT} "SENTINEL get-master-addr-by-name $MASTER_NAME" | head -n 1) || true`,
-        `    case "$a" in ""|*ERR*|*NOAUTH*|*WRONGPASS*) ;; *) echo "$a"; return ;; esac`,
-        `  done`,
-        `  for h in $HOSTS; do`,
-        `    [ "$h" = "$SELF" ] && continue`,
-        `    if cli "$h" ${REDIS_PORT} "INFO replication" | grep -q '^role:master'; then echo "$h"; return; fi`,
-        `  done`,
-        `  echo "$FIRST"`,
-        `}`,
-    ];
+/** Per-master Sentinel options, the same in sentinel.conf and in a `SENTINEL SET` after a re-election. */
+function sentinelMasterOptions(master: string): string[] {
+    return [`down-after-milliseconds ${master} ${DOWN_AFTER_MS}`, `failover-timeout ${master} ${FAILOVER_TIMEOUT_MS}`, `parallel-syncs ${master} 1`];
 }
 
 /** Paths the scripts use; the pod's, unless the environment moves them (a test on one machine does). */
-const PATHS = [
-    `CONF_DIR=\${REDIS_CONF_DIR:-${REDIS_CONF_DIR}}`,
-    `AUTH_FILE=\${REDIS_AUTH_FILE:-${REDIS_AUTH_DIR}/${PASSWORD_KEY}}`,
-    `RUN_DIR=\${REDIS_RUN_DIR:-${REDIS_RUN_DIR}}`,
-    `DATA_DIR=\${REDIS_DATA_DIR:-${REDIS_DATA_DIR}}`,
-    `BIND=\${REDIS_BIND:-* -::*}`,
-    `SELF="$REDIS_ANNOUNCE_HOST"`,
-    `PASS=$(cat "$AUTH_FILE")`,
-    `export REDISCLI_AUTH="$PASS"`,
-];
+function pathsShell(flavor: RedisFlavor): string[] {
+    return [
+        `CONF_DIR=\${REDIS_CONF_DIR:-${REDIS_CONF_DIR}}`,
+        `AUTH_FILE=\${REDIS_AUTH_FILE:-${REDIS_AUTH_DIR}/${PASSWORD_KEY}}`,
+        `RUN_DIR=\${REDIS_RUN_DIR:-${REDIS_RUN_DIR}}`,
+        `DATA_DIR=\${REDIS_DATA_DIR:-${REDIS_DATA_DIR}}`,
+        `STATE_DIR="$DATA_DIR/${SENTINEL_STATE_SUBDIR}"`,
+        `BIND=\${REDIS_BIND:-* -::*}`,
+        // This pod's own data node (a test on one machine gives each "pod" its own address).
+        `LOCAL=\${REDIS_LOCAL_HOST:-127.0.0.1}`,
+        `SELF="$REDIS_ANNOUNCE_HOST"`,
+        `PASS=$(cat "$AUTH_FILE")`,
+        `export ${flavor.cliAuthEnv}="$PASS"`,
+        `CLI=${flavor.cli}`,
+    ];
+}
 
-/** Both start scripts' opening: paths, the master search, and the run-directory file the block after it writes (owner-only). */
-function startPreamble(names: ClusterNames, replicas: number, runFile: string): string[] {
-    return ["#!/bin/sh", "set -eu", ...PATHS, ...discoveryShell(names, replicas), `master=$(find_master)`, `conf="$RUN_DIR/${runFile}"`, `umask 077`, `{`];
+/** Host list, master name and the `cli` helper every script shares. */
+function commonShell(names: ClusterNames, replicas: number, flavor: RedisFlavor): string[] {
+    const hosts = Array.from({ length: replicas }, (_, i) => names.podHost(i));
+    return [
+        ...pathsShell(flavor),
+        `HOSTS="${hosts.join(" ")}"`,
+        `FIRST="${names.podHost(0)}"`,
+        `MASTER_NAME="${names.sentinelMaster}"`,
+        `QUORUM=${sentinelQuorum(replicas)}`,
+        `cli() { h=$1; p=$2; shift 2; timeout 3 "$CLI" --no-auth-warning -h "$h" -p "$p" "$@" 2>/dev/null | tr -d '\\r'; }`,
+    ];
 }
 
 /**
- * Data node start: the ConfigMap's redis.conf plus what may not live in a ConfigMap (the
- * password) or is known only at start (announce name, role), written to the memory-backed run
- * directory, which also takes Sentinel's CONFIG REWRITE after a failover.
+ * Data node start. A member that finds a serving master joins it as a replica. Otherwise the whole
+ * cluster is starting (a first start, a restart of every pod): the member starts as a replica of
+ * nobody that Sentinel may not promote (it loads its data and serves nothing writable), and the
+ * election in the background makes the member with the newest data master (`redis-election.ts`).
+ * The runtime file (password, announce name, role) lives in the memory-backed run directory,
+ * which also takes Sentinel's CONFIG REWRITE after a failover.
  */
-export function renderStartRedis(names: ClusterNames, replicas: number): string {
+export function renderStartRedis(names: ClusterNames, replicas: number, flavor: RedisFlavor): string {
     return [
-        ...startPreamble(names, replicas, "redis.conf"),
+        "#!/bin/sh",
+        "set -eu",
+        ...commonShell(names, replicas, flavor),
+        ...renderFindLiveMaster(),
+        ...renderElection(sentinelMasterOptions("$MASTER_NAME")),
+        `master=$(find_live_master) || master=""`,
+        `conf="$RUN_DIR/${REDIS_CONF}"`,
+        `umask 077`,
+        `{`,
         `  cat "$CONF_DIR/${REDIS_CONF}"`,
         `  echo "bind $BIND"`,
         `  echo "dir $DATA_DIR"`,
         `  echo "replica-announce-ip $SELF"`,
         `  echo "requirepass $PASS"`,
         `  echo "masterauth $PASS"`,
-        `  if [ "$master" != "$SELF" ]; then echo "replicaof $master ${REDIS_PORT}"; fi`,
+        `  if [ -n "$master" ]; then`,
+        `    echo "replicaof $master ${REDIS_PORT}"`,
+        `  else`,
+        // Port 1 of the loopback: nothing listens, the link stays down, the data stays read-only.
+        `    echo "replicaof 127.0.0.1 1"`,
+        `    echo "replica-priority 0"`,
+        `  fi`,
         `} > "$conf"`,
-        `echo "broker-platform: starting as $([ "$master" = "$SELF" ] && echo master || echo "replica of $master")"`,
-        `exec redis-server "$conf"`,
+        `if [ -n "$master" ]; then`,
+        `  echo "broker-platform: starting as a replica of $master"`,
+        `else`,
+        `  echo "broker-platform: no serving master; starting read-only and electing the member with the newest data"`,
+        `  elect </dev/null 2>&1 &`,
+        `fi`,
+        `exec ${flavor.server} "$conf"`,
         "",
     ].join("\n");
 }
 
-/** Sentinel start: sentinel.conf with the master found and the password; Sentinel rewrites this copy. */
-export function renderStartSentinel(names: ClusterNames, replicas: number): string {
+/**
+ * Sentinel start. Its state lives on the data volume: on a restart it comes back with its id,
+ * epochs and the master it last followed (the secrets and announce lines are written afresh, so
+ * a rotated password applies). A first start follows the master a peer Sentinel names with the
+ * highest epoch, or ordinal 0 when nobody answers, which the data nodes' election corrects.
+ */
+export function renderStartSentinel(names: ClusterNames, replicas: number, flavor: RedisFlavor): string {
     return [
-        ...startPreamble(names, replicas, "sentinel.conf"),
+        "#!/bin/sh",
+        "set -eu",
+        ...commonShell(names, replicas, flavor),
+        ...renderFindLiveMaster(),
+        `umask 077`,
+        `mkdir -p "$STATE_DIR"`,
+        `conf="$STATE_DIR/${SENTINEL_CONF}"`,
+        `if [ -s "$conf" ]; then`,
+        `  grep -v -E '^(bind|dir|requirepass|sentinel (announce-ip|announce-port|auth-pass|sentinel-pass)) ' "$conf" > "$conf.new" || true`,
+        `  echo "broker-platform: sentinel resumes from its saved state"`,
+        `else`,
+        `  master=$(highest_claim) || master="$FIRST"`,
+        `  sed "s/${MASTER_PLACEHOLDER}/$master/" "$CONF_DIR/${SENTINEL_CONF}" > "$conf.new"`,
+        `  echo "broker-platform: sentinel first start, monitoring $master"`,
+        `fi`,
+        `{`,
         `  echo "bind $BIND"`,
-        `  echo "dir $RUN_DIR"`,
-        `  sed "s/${MASTER_PLACEHOLDER}/$master/" "$CONF_DIR/${SENTINEL_CONF}"`,
+        `  echo "dir $STATE_DIR"`,
         `  echo "sentinel announce-ip $SELF"`,
         `  echo "sentinel announce-port ${SENTINEL_PORT}"`,
         `  echo "sentinel auth-pass $MASTER_NAME $PASS"`,
         // Sentinel's own clients and the other Sentinels need the password too.
         `  echo "requirepass $PASS"`,
         `  echo "sentinel sentinel-pass $PASS"`,
-        `} > "$conf"`,
-        `echo "broker-platform: sentinel monitoring $master"`,
-        `exec redis-sentinel "$conf"`,
+        `} >> "$conf.new"`,
+        `mv "$conf.new" "$conf"`,
+        `exec ${flavor.sentinel} "$conf"`,
         "",
     ].join("\n");
 }
 
 /**
- * Before a master stops (a rolling update, a drain), the Sentinels fail over to a replica, so
- * clients see one switch instead of a master that is down for `down-after-milliseconds`.
+ * Before a master stops (a rolling update, a drain): writes pause, and a Sentinel of another pod
+ * (the one next to this node is being stopped too) promotes the most up-to-date replica; the hook
+ * returns once the Sentinels name the new master. Clients see one switch, and a write accepted
+ * here after the pause is never acknowledged (it waits, then the connection closes).
  */
-export function renderPreStopRedis(names: ClusterNames, waitSeconds: number): string {
+export function renderPreStopRedis(names: ClusterNames, replicas: number, flavor: RedisFlavor, waitSeconds: number): string {
     return [
         "#!/bin/sh",
-        `PASS=$(cat "\${REDIS_AUTH_FILE:-${REDIS_AUTH_DIR}/${PASSWORD_KEY}}")`,
-        `export REDISCLI_AUTH="$PASS"`,
-        `redis-cli --no-auth-warning -p ${REDIS_PORT} INFO replication | grep -q '^role:master' || exit 0`,
-        `redis-cli --no-auth-warning -p ${REDIS_PORT} INFO replication | grep -q '^connected_slaves:[1-9]' || exit 0`,
-        `redis-cli --no-auth-warning -p ${SENTINEL_PORT} SENTINEL failover ${names.sentinelMaster} || exit 0`,
+        ...commonShell(names, replicas, flavor),
+        `info=$(cli "$LOCAL" ${REDIS_PORT} INFO replication)`,
+        `echo "$info" | grep -q '^role:master' || exit 0`,
+        `echo "$info" | grep -q '^connected_slaves:[1-9]' || exit 0`,
+        `cli "$LOCAL" ${REDIS_PORT} CLIENT PAUSE ${waitSeconds * 1000} WRITE >/dev/null`,
+        `asked=""`,
+        `for h in $HOSTS; do`,
+        `  [ "$h" = "$SELF" ] && continue`,
+        `  if [ "$(cli "$h" ${SENTINEL_PORT} SENTINEL failover "$MASTER_NAME")" = "OK" ]; then asked=$h; break; fi`,
+        `done`,
+        `[ -n "$asked" ] || { cli "$LOCAL" ${REDIS_PORT} CLIENT UNPAUSE >/dev/null; exit 0; }`,
+        `echo "broker-platform: failover asked of the Sentinel on $asked"`,
         `i=0`,
-        `while [ "$i" -lt ${waitSeconds} ] && redis-cli --no-auth-warning -p ${REDIS_PORT} INFO replication | grep -q '^role:master'; do sleep 1; i=$((i + 1)); done`,
+        `while [ "$i" -lt ${waitSeconds} ]; do`,
+        `  m=$(cli "$asked" ${SENTINEL_PORT} SENTINEL get-master-addr-by-name "$MASTER_NAME" | head -n 1)`,
+        `  if [ -n "$m" ] && [ "$m" != "$SELF" ]; then echo "broker-platform: $m is master"; exit 0; fi`,
+        `  sleep 1; i=$((i + 1))`,
+        `done`,
         "",
     ].join("\n");
 }
 
-function probe(port: number): string[] {
-    return ["sh", "-c", `REDISCLI_AUTH="$(cat ${REDIS_AUTH_DIR}/${PASSWORD_KEY})" redis-cli --no-auth-warning -p ${port} ping | grep -q PONG`];
+/** The Sentinel stays up while its data node's hook runs and the node shuts down, so its pod keeps a vote. */
+export function renderPreStopSentinel(flavor: RedisFlavor, waitSeconds: number): string {
+    return [
+        "#!/bin/sh",
+        `export ${flavor.cliAuthEnv}="$(cat "\${REDIS_AUTH_FILE:-${REDIS_AUTH_DIR}/${PASSWORD_KEY}}")"`,
+        `i=0`,
+        `while [ "$i" -lt ${waitSeconds} ] && timeout 2 ${flavor.cli} --no-auth-warning -h "\${REDIS_LOCAL_HOST:-127.0.0.1}" -p ${REDIS_PORT} PING 2>/dev/null | grep -q PONG; do sleep 1; i=$((i + 1)); done`,
+        "",
+    ].join("\n");
+}
+
+/**
+ * Ready means in sync: a master that has loaded its data, or a replica whose link to the master
+ * is up and not in a full resync. A roll or a drain waits for it before taking the next pod.
+ */
+export function renderReadyRedis(flavor: RedisFlavor): string {
+    return [
+        "#!/bin/sh",
+        `export ${flavor.cliAuthEnv}="$(cat "\${REDIS_AUTH_FILE:-${REDIS_AUTH_DIR}/${PASSWORD_KEY}}")"`,
+        `info=$(${flavor.cli} --no-auth-warning -h "\${REDIS_LOCAL_HOST:-127.0.0.1}" -p ${REDIS_PORT} INFO 2>/dev/null | tr -d '\\r')`,
+        `echo "$info" | grep -q '^loading:0' || exit 1`,
+        `case "$info" in`,
+        `  *role:master*) exit 0 ;;`,
+        `esac`,
+        `echo "$info" | grep -q '^master_link_status:up' && echo "$info" | grep -q '^master_sync_in_progress:0'`,
+        "",
+    ].join("\n");
+}
+
+function sentinelProbe(flavor: RedisFlavor): string[] {
+    return ["sh", "-c", `${flavor.cliAuthEnv}="$(cat ${REDIS_AUTH_DIR}/${PASSWORD_KEY})" ${flavor.cli} --no-auth-warning -p ${SENTINEL_PORT} ping | grep -q PONG`];
 }
 
 export function redisProfile(cluster: ClusterSettings, names: ClusterNames): EngineProfile {
-    const image = `${cluster.image ?? "redis"}:${cluster.version}`;
+    const flavor = redisFlavor(cluster.engine);
+    const image = `${cluster.image ?? flavor.image}:${cluster.version}`;
     const grace = cluster.terminationGracePeriodSeconds ?? 60;
+    const hookSeconds = Math.max(grace - 10, 5);
     const env = () => [...podIdentityEnv(), { name: "REDIS_ANNOUNCE_HOST", value: podHostTemplate(names) }];
     return {
         image,
@@ -217,9 +340,11 @@ export function redisProfile(cluster: ClusterSettings, names: ClusterNames): Eng
         configFiles: {
             [REDIS_CONF]: renderRedisConf(cluster),
             [SENTINEL_CONF]: renderSentinelConf(cluster, names),
-            [START_REDIS]: renderStartRedis(names, cluster.replicas),
-            [START_SENTINEL]: renderStartSentinel(names, cluster.replicas),
-            [PRESTOP_REDIS]: renderPreStopRedis(names, Math.max(grace - 10, 5)),
+            [START_REDIS]: renderStartRedis(names, cluster.replicas, flavor),
+            [START_SENTINEL]: renderStartSentinel(names, cluster.replicas, flavor),
+            [PRESTOP_REDIS]: renderPreStopRedis(names, cluster.replicas, flavor, hookSeconds),
+            [PRESTOP_SENTINEL]: renderPreStopSentinel(flavor, grace - 2),
+            [READY_REDIS]: renderReadyRedis(flavor),
         },
         env,
         volumes: (_n: ClusterNames, secrets: SecretRefs) => {
@@ -233,7 +358,6 @@ export function redisProfile(cluster: ClusterSettings, names: ClusterNames): Eng
                     { name: "config", configMap: { name: secrets.config.name, defaultMode: 0o440 } },
                     { name: "auth", secret: { secretName: password.name, defaultMode: 0o440, items: [{ key: password.key, path: PASSWORD_KEY }] } },
                     { name: "redis-run", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
-                    { name: "sentinel-run", emptyDir: { medium: "Memory", sizeLimit: "16Mi" } },
                 ],
                 mounts: [...mounts, { name: "redis-run", mountPath: REDIS_RUN_DIR }],
                 initContainers: [],
@@ -245,15 +369,17 @@ export function redisProfile(cluster: ClusterSettings, names: ClusterNames): Eng
                         command: ["sh", `${REDIS_CONF_DIR}/${START_SENTINEL}`],
                         env: env(),
                         ports: [{ name: "sentinel", containerPort: SENTINEL_PORT, protocol: "TCP" }],
-                        readinessProbe: { exec: { command: probe(SENTINEL_PORT) }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+                        readinessProbe: { exec: { command: sentinelProbe(flavor) }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+                        lifecycle: { preStop: { exec: { command: ["sh", `${REDIS_CONF_DIR}/${PRESTOP_SENTINEL}`] } } },
                         resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { memory: "128Mi" } },
                         securityContext: restrictedContainerSecurity(UID),
-                        volumeMounts: [...mounts, { name: "sentinel-run", mountPath: REDIS_RUN_DIR }],
+                        // The data volume, for Sentinel's state directory (the StatefulSet names it `data`).
+                        volumeMounts: [...mounts, { name: "data", mountPath: REDIS_DATA_DIR }],
                     },
                 ],
             };
         },
-        readinessProbe: { exec: { command: probe(REDIS_PORT) }, initialDelaySeconds: 5, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+        readinessProbe: { exec: { command: ["sh", `${REDIS_CONF_DIR}/${READY_REDIS}`] }, initialDelaySeconds: 5, periodSeconds: 5, timeoutSeconds: 5, failureThreshold: 2 },
         preStop: ["sh", `${REDIS_CONF_DIR}/${PRESTOP_REDIS}`],
         terminationGracePeriodSeconds: grace,
         connection: { scheme: "redis-sentinel", portName: "sentinel", path: "" },

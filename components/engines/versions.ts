@@ -6,6 +6,8 @@ export const SUPPORTED_VERSIONS: Record<BrokerEngine, readonly string[]> = {
     emqx: ["5.0", "5.1", "5.2", "5.3", "5.4", "5.5", "5.6", "5.7", "5.8"],
     // Sentinel's announce-hostnames / resolve-hostnames arrived in 6.2; 7.x is what is tested.
     redis: ["7.0", "7.2", "7.4"],
+    // The open continuation of Redis 7.2; the same Sentinel design.
+    valkey: ["8.0", "8.1"],
     mongodb: ["6.0", "7.0", "8.0"],
 };
 
@@ -91,6 +93,6 @@ export type EmqxDiscovery = "dns" | "k8s";
 export function usesApiDiscovery(engine: BrokerEngine, version: string, emqxDiscovery: EmqxDiscovery | undefined): boolean {
     // Redis replicas and Sentinels find each other by the pods' DNS names: no API access.
     // MongoDB members are listed by the same DNS names in the replica set configuration.
-    if (engine === "redis" || engine === "mongodb") return false;
+    if (engine === "redis" || engine === "valkey" || engine === "mongodb") return false;
     return engine === "rabbitmq" ? rabbitmqDiscoveryUsesApi(version) : (emqxDiscovery ?? "dns") === "k8s";
 }

@@ -147,7 +147,7 @@ const str = (description: string, secret = false): PropertySpec => ({ type: "str
 
 /** What each cluster exports, in both components (names match the TypeScript program's `clusters` output). */
 export const CLUSTER_OUTPUTS: Record<string, PropertySpec> = {
-    engine: str("rabbitmq, emqx, redis or mongodb."),
+    engine: str("rabbitmq, emqx, redis, valkey or mongodb."),
     version: str("Server version."),
     replicas: { type: "integer", description: "Members of the cluster." },
     clientService: str("Name of the client Service."),

@@ -12,7 +12,7 @@ const DATA_DIRS: Record<Broker["engine"], string[]> = {
         "/opt/bitnami/rabbitmq/.rabbitmq/mnesia",
     ],
     emqx: ["/opt/emqx/data", "/opt/emqx/data/mnesia", "/bitnami/emqx/data", "/bitnami/emqx"],
-    redis: ["/data", "/bitnami/redis/data", "/bitnami/redis", "/var/lib/redis"],
+    redis: ["/data", "/bitnami/redis/data", "/bitnami/redis", "/var/lib/redis", "/bitnami/valkey/data", "/bitnami/valkey", "/var/lib/valkey"],
     mongodb: ["/data/db", "/bitnami/mongodb", "/bitnami/mongodb/data/db", "/var/lib/mongodb"],
 };
 const DATA_ENV: Record<Broker["engine"], string[]> = {

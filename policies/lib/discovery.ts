@@ -104,7 +104,7 @@ export function discoveryOf(b: Broker): Discovery {
 }
 
 /** Env names under which a Redis pod spells the host name it announces. */
-const REDIS_ANNOUNCE_ENV = /^(REDIS_|MONGO_|MONGODB_)?(REPLICA_|SLAVE_|SENTINEL_)?(ANNOUNCE|ADVERTISED)_(IP|HOST|HOSTNAME)$/;
+const REDIS_ANNOUNCE_ENV = /^(REDIS_|VALKEY_|MONGO_|MONGODB_)?(REPLICA_|SLAVE_|SENTINEL_)?(ANNOUNCE|ADVERTISED)_(IP|HOST|HOSTNAME)$/;
 /** Directives of redis.conf / sentinel.conf whose value is a member's host. */
 const REDIS_HOST_DIRECTIVE = /^\s*(replica-announce-ip|slave-announce-ip|sentinel\s+announce-ip|replicaof|slaveof|sentinel\s+monitor\s+\S+)\s+(\S+)/gm;
 

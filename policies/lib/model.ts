@@ -8,6 +8,7 @@ import { allContainers, EnvVar, Lookup, resolveEnv, ResolvedEnv } from "./env";
 import { K8sObject } from "./types";
 import { annotationsOf, int, kindOf, labelsOf, namespaceOf, nameOf, path, rec, recs, str } from "./util";
 
+/** `redis` is the Redis protocol family: Redis and Valkey (its open continuation) share every rule. */
 export type Engine = "rabbitmq" | "emqx" | "redis" | "mongodb";
 
 /** Engines whose members are Erlang nodes (cookie, distribution, node names, peer discovery). */
@@ -125,8 +126,8 @@ export function engineFromImage(image: string): Engine | undefined {
     if (NOT_A_BROKER.test(name)) return undefined;
     if (/^rabbitmq([-_].*)?$/.test(name)) return "rabbitmq";
     if (/^emqx([-_].*)?$/.test(name) || name === "emqttd") return "emqx";
-    // Redis data nodes and Sentinels (bitnami/redis-sentinel); not redis-exporter (NOT_A_BROKER).
-    if (/^redis([-_](server|sentinel|stack-server))?$/.test(name)) return "redis";
+    // Redis and Valkey data nodes and Sentinels (bitnami/redis-sentinel, valkey/valkey); not redis-exporter (NOT_A_BROKER).
+    if (/^(redis|valkey)([-_](server|sentinel|stack-server))?$/.test(name)) return "redis";
     if (/^(mongo|mongodb|mongodb-(community|enterprise)-server|percona-server-mongodb)$/.test(name)) return "mongodb";
     return undefined;
 }
@@ -164,7 +165,7 @@ function engineEvidence(c: Record<string, any>, env: ResolvedEnv, files: Mounted
     for (const f of files) {
         if (/rabbitmq\.conf$|\/rabbitmq\/conf\.d\//.test(f.path)) score.rabbitmq += 1;
         if (/emqx\.conf$|\/emqx\/etc\//.test(f.path)) score.emqx += 1;
-        if (/(redis|sentinel)\.conf$/.test(f.path)) score.redis += 1;
+        if (/(redis|valkey|sentinel)\.conf$/.test(f.path)) score.redis += 1;
     }
     // An exporter or operator image is never the broker, whatever env it carries.
     const { name } = parseImage(img);

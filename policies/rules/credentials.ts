@@ -27,9 +27,9 @@ const BOOT_PLACEHOLDER = "CHANGEME";
 /** The stable/redis-ha chart's placeholder, which its init script replaces with the Secret's `auth`. */
 const REDIS_BOOT_PLACEHOLDER = "replace-default-auth";
 /** redis.conf / sentinel.conf directives whose value is the password (Redis' shared secret). */
-const REDIS_SECRET_DIRECTIVE = /^[ \t]*(requirepass|masterauth|sentinel[ \t]+auth-pass[ \t]+\S+|sentinel[ \t]+sentinel-pass)[ \t]+(\S+)/gm;
+const REDIS_SECRET_DIRECTIVE = /^[ \t]*(requirepass|masterauth|primaryauth|sentinel[ \t]+auth-pass[ \t]+\S+|sentinel[ \t]+sentinel-pass)[ \t]+(\S+)/gm;
 /** The same on a command line: `redis-server --requirepass secret`. */
-const REDIS_SECRET_FLAG = /--(requirepass|masterauth)[ =]+(\S+)/g;
+const REDIS_SECRET_FLAG = /--(requirepass|masterauth|primaryauth)[ =]+(\S+)/g;
 
 /** Env names whose value is a password or shared secret (Redis AUTH); Erlang cookies are the erlang-cookie rule's. */
 const SHARED_SECRET_ENV = /(^|_)(PASS|PASSWORD|PASSWD|AUTH|SECRET)$/i;

@@ -13,8 +13,9 @@
  * - the mount paths (ConfigMap, Secret, the memory-backed run directories, the data volume) by
  *   directories of a temporary tree, through the `REDIS_*_DIR` / `REDIS_AUTH_FILE` variables the
  *   scripts read, and the bind address (`REDIS_BIND`) by the pod's loopback address.
- * A container crash is a SIGKILL of its process; the kubelet's restart is running the
- * container's command again with the same environment and directories.
+ * A container crash is a SIGKILL of its process; a pod stopped by the kubelet is a SIGTERM of
+ * both; the kubelet's restart is running the container's command again with the same environment
+ * and directories. An emptied volume is an emptied data directory.
  */
 import { expect } from "chai";
 import { ChildProcess, execFile, spawn, spawnSync } from "child_process";
@@ -129,6 +130,7 @@ describe("e2e: Redis with Sentinel as real processes (the rendered configuration
                 REDIS_RUN_DIR: path.join(pod, `${container}-run`),
                 REDIS_DATA_DIR: path.join(pod, "data"),
                 REDIS_BIND: IPS[ordinal],
+                REDIS_LOCAL_HOST: IPS[ordinal],
             },
             stdio: ["ignore", log, log],
         });
@@ -157,7 +159,7 @@ describe("e2e: Redis with Sentinel as real processes (the rendered configuration
         fs.mkdirSync(path.join(tmp, "auth"));
         fs.writeFileSync(path.join(tmp, "auth", "password"), r.password, { mode: 0o400 });
         for (let i = 0; i < REPLICAS; i++) {
-            for (const dir of ["data", "redis-run", "sentinel-run"]) fs.mkdirSync(path.join(tmp, `pod-${i}`, dir), { recursive: true });
+            for (const dir of ["data", "redis-run"]) fs.mkdirSync(path.join(tmp, `pod-${i}`, dir), { recursive: true });
         }
         // The pods start in parallel (podManagementPolicy: Parallel).
         for (let i = 0; i < REPLICAS; i++) {
@@ -176,7 +178,7 @@ describe("e2e: Redis with Sentinel as real processes (the rendered configuration
         expect(r.password).to.match(/^[A-Za-z0-9]{48}$/);
     });
 
-    it("ordinal 0 starts as master; the others replicate from it and announce their pod hostnames", async function () {
+    it("a first start (nobody holds data) elects ordinal 0; the others replicate from it and announce their pod hostnames", async function () {
         const online = (out: string) => (out.match(/^slave\d:.*state=online/gm) ?? []).length;
         const master = await eventually("two replicas online", async () => {
             const out = await info(0);
@@ -256,14 +258,111 @@ describe("e2e: Redis with Sentinel as real processes (the rendered configuration
         for (let i = 0; i < REPLICAS; i++) expect((await masterOf(i)).split("\n")[0]).to.equal(IPS[newMaster]);
     });
 
-    it("persistence lands on each ordinal's data volume, the password only in the memory-backed run directories", function () {
+    it("persistence lands on each ordinal's data volume; Sentinel's state beside it is owner-only", function () {
         for (let i = 0; i < REPLICAS; i++) {
             const data = path.join(tmp, `pod-${i}`, "data");
-            expect(fs.readdirSync(data), `pod-${i} data`).to.include("appendonlydir");
+            expect(fs.readdirSync(data), `pod-${i} data`).to.include.members(["appendonlydir", "sentinel"]);
             for (const f of fs.readdirSync(data)) {
                 const p = path.join(data, f);
                 if (fs.statSync(p).isFile()) expect(fs.readFileSync(p, "latin1"), p).not.to.contain(r.password);
             }
+            const state = path.join(data, "sentinel", "sentinel.conf");
+            expect(fs.statSync(state).mode & 0o077, state).to.equal(0);
+            expect(fs.readFileSync(state, "utf8")).to.match(/^sentinel config-epoch \S+ \d+$/m);
         }
     });
+
+    // ---- full restarts: what the README's own procedures do (rotation, destroy + up) ----
+
+    const procOf = (key: string) => procs[key];
+    async function stop(keys: string[], signal: NodeJS.Signals): Promise<void> {
+        await Promise.all(
+            keys.map((k) => {
+                const p = procOf(k);
+                if (!p || p.exitCode !== null || p.signalCode !== null) return undefined;
+                p.kill(signal);
+                return new Promise((res) => p.once("exit", res));
+            }),
+        );
+    }
+    const everyPod = () => [0, 1, 2].flatMap((i) => [`redis-${i}`, `sentinel-${i}`]);
+    function startAll(): void {
+        for (let i = 0; i < REPLICAS; i++) {
+            start(i, "redis");
+            start(i, "sentinel");
+        }
+    }
+    /** One master with both replicas linked; its ordinal. */
+    async function converged(): Promise<number> {
+        return eventually(
+            "one master, two replicas linked",
+            async () => {
+                const infos = await Promise.all([0, 1, 2].map(info));
+                const masters = infos.map((o, i) => (field(o, "role") === "master" ? i : -1)).filter((i) => i >= 0);
+                if (masters.length !== 1) return undefined;
+                const linked = infos.filter((o) => field(o, "role") === "slave" && field(o, "master_host") === IPS[masters[0]] && field(o, "master_link_status") === "up");
+                return linked.length === 2 ? masters[0] : undefined;
+            },
+            120000,
+        );
+    }
+    /** Writes keys on the master, each acknowledged by `WAIT 1`; the keys acknowledged. */
+    async function acknowledgedWrites(master: number, prefix: string, n: number): Promise<string[]> {
+        const acked: string[] = [];
+        for (let i = 0; i < n; i += 100) {
+            const keys = Array.from({ length: Math.min(100, n - i) }, (_, j) => `${prefix}:${i + j}`);
+            const out = await cli(IPS[master], REDIS, ["MSET", ...keys.flatMap((k) => [k, "v"])], r.password);
+            if (out !== "OK") continue;
+            if (Number(await cli(IPS[master], REDIS, ["WAIT", "1", "5000"], r.password)) >= 1) acked.push(...keys);
+        }
+        return acked;
+    }
+    async function missingOn(i: number, keys: string[]): Promise<number> {
+        let missing = 0;
+        for (let k = 0; k < keys.length; k += 200) {
+            const out = (await cli(IPS[i], REDIS, ["MGET", ...keys.slice(k, k + 200)], r.password)).split("\n");
+            missing += out.filter((v) => v !== "v").length;
+        }
+        return missing;
+    }
+
+    it("finding 1: the master's pod dies, the Sentinels fail over, writes go on, every pod restarts: every acknowledged write is on every member", async function () {
+        this.timeout(300000);
+        const before = await converged();
+        await stop([`redis-${before}`, `sentinel-${before}`], "SIGKILL");
+        const promoted = await eventually(
+            "a failover without the old master's pod",
+            async () => {
+                const hosts = await Promise.all([0, 1, 2].filter((i) => i !== before).map(async (i) => (await masterOf(i)).split("\n")[0]));
+                return hosts.every((h) => h === hosts[0]) && IPS.includes(hosts[0]) && hosts[0] !== IPS[before] && field(await info(IPS.indexOf(hosts[0])), "role") === "master" ? IPS.indexOf(hosts[0]) : undefined;
+            },
+            60000,
+        );
+        const acked = await acknowledgedWrites(promoted, "f1", 500);
+        expect(acked).to.have.length(500);
+        await stop(everyPod(), "SIGTERM");
+        startAll();
+        const master = await converged();
+        expect(master, "the member promoted last, not the stale ordinal").to.equal(promoted);
+        for (let i = 0; i < REPLICAS; i++) expect(await missingOn(i, acked), `member ${i}`).to.equal(0);
+        for (let i = 0; i < REPLICAS; i++) await eventually(`sentinel ${i} names the master`, async () => ((await masterOf(i)).split("\n")[0] === IPS[master] ? true : undefined));
+    });
+
+    for (const which of ["the master", "ordinal 0"] as const) {
+        it(`finding 2: every pod restarts with ${which}'s volume empty: no acknowledged write lost, the empty member resyncs`, async function () {
+            this.timeout(300000);
+            const before = await converged();
+            const acked = await acknowledgedWrites(before, `f2-${which === "ordinal 0" ? "zero" : "master"}`, 1000);
+            expect(acked).to.have.length(1000);
+            await stop(everyPod(), "SIGTERM");
+            const emptied = which === "ordinal 0" ? 0 : before;
+            fs.rmSync(path.join(tmp, `pod-${emptied}`, "data"), { recursive: true, force: true });
+            fs.mkdirSync(path.join(tmp, `pod-${emptied}`, "data"));
+            startAll();
+            const master = await converged();
+            expect(master, "a member that held data").not.to.equal(emptied);
+            for (let i = 0; i < REPLICAS; i++) expect(await missingOn(i, acked), `member ${i}`).to.equal(0);
+            for (let i = 0; i < REPLICAS; i++) await eventually(`sentinel ${i} names the master`, async () => ((await masterOf(i)).split("\n")[0] === IPS[master] ? true : undefined), 60000);
+        });
+    }
 });

@@ -11,7 +11,7 @@ const badInputs: Array<{ what: string; config: any; key: string; says: RegExp }>
     { what: "fractional replicas", config: baseConfig({ clusters: [rabbit({ replicas: 2.5 })] }), key: "clusters[0].replicas = 2.5", says: /whole number/ },
     { what: "replicas as text", config: baseConfig({ clusters: [rabbit({ replicas: "three" })] }), key: "clusters[0].replicas = \"three\"", says: /whole number/ },
     { what: "too many replicas", config: baseConfig({ clusters: [rabbit({ replicas: 40 })] }), key: "clusters[0].replicas = 40", says: /at most 15/ },
-    { what: "unknown engine", config: baseConfig({ clusters: [rabbit({ engine: "kafka" })] }), key: "clusters[0].engine = \"kafka\"", says: /rabbitmq, emqx, redis or mongodb/ },
+    { what: "unknown engine", config: baseConfig({ clusters: [rabbit({ engine: "kafka" })] }), key: "clusters[0].engine = \"kafka\"", says: /rabbitmq, emqx, redis, valkey or mongodb/ },
     { what: "unknown storage mode", config: baseConfig({ storage: { mode: "s3" } as any }), key: "storage.mode = \"s3\"", says: /hostPath, nfs, storageClass/ },
     { what: "hostPath without basePath", config: baseConfig({ storage: { mode: "hostPath" } as any }), key: "storage.basePath", says: /required/ },
     { what: "hostPath relative path", config: baseConfig({ storage: { mode: "hostPath", basePath: "data/brokers" } }), key: "storage.basePath = \"data/brokers\"", says: /absolute path/ },

@@ -60,7 +60,7 @@ describe("mongodb (replica set)", () => {
     it("refuses versions outside 6.0/7.0/8.0 and keys that do not apply, naming key and value", () => {
         const cfg = (c: Record<string, unknown>) => baseConfig({ clusters: [mongodb(c)] });
         expect(problems(cfg({ version: "5.0.9" }))).to.match(/version = "5\.0\.9".*supported series: 6\.0, 7\.0, 8\.0/);
-        expect(problems(cfg({ password: { generation: 1 } }))).to.match(/password applies to Redis only; MongoDB members share the keyFile/);
+        expect(problems(cfg({ password: { generation: 1 } }))).to.match(/password applies to Redis and Valkey only; MongoDB members share the keyFile/);
         expect(problems(cfg({ extraConfig: { "net.maxIncomingConnections": 100 } }))).to.match(/extraConfig does not apply to MongoDB/);
         expect(problems(baseConfig({ clusters: [rabbit({ keyFile: { generation: 1 } })] }))).to.match(/keyFile applies to MongoDB only/);
         expect(problems(cfg({ adminCredentials: { generation: 1 } }))).to.match(/adminCredentials does not apply to MongoDB: the root user is created once/);

@@ -23,8 +23,10 @@ describe("redis (Sentinel)", () => {
         expect(pod.containers.map((c: any) => c.ports.map((p: any) => p.name))).to.deep.equal([["redis"], ["sentinel"]]);
         const names = run.outputs.clusters.cache.nodeNames;
         expect(names).to.deep.equal([0, 1, 2].map((i) => `cache-${i}.cache-headless.brokers.svc.cluster.local`));
-        // Both Services carry both ports: members and clients reach data nodes and Sentinels by pod name.
-        for (const svc of ["cache", "cache-headless"]) expect(find(objects, "Service", svc).spec.ports.map((p: any) => p.port), svc).to.deep.equal([6379, 26379]);
+        // Clients ask a Sentinel (client Service or pod names) and write to the master by its pod
+        // name: a Service balancing 6379 over every pod would send writes to read-only replicas.
+        expect(find(objects, "Service", "cache-headless").spec.ports.map((p: any) => p.port)).to.deep.equal([6379, 26379]);
+        expect(find(objects, "Service", "cache").spec.ports.map((p: any) => p.port)).to.deep.equal([26379]);
         expect(all(objects, "Role")).to.have.length(0);
         expect(find(objects, "PodDisruptionBudget").spec.maxUnavailable).to.equal(1);
         expect(sts.spec.volumeClaimTemplates.map((t: any) => t.metadata.name)).to.deep.equal(["data"]);
@@ -83,9 +85,9 @@ describe("redis (Sentinel)", () => {
         expect(problems(cfg({ erlangCookie: { generation: 1 } }))).to.match(/erlangCookie.*does not apply to Redis.*password/);
         expect(problems(cfg({ tls: { secretName: "x" } }))).to.match(/tls/);
         expect(problems(cfg({ extraConfig: { requirepass: "aaaaaa" } }))).to.match(/requirepass is managed by this package/);
-        expect(problems(cfg({ extraConfig: { "sentinel down-after-milliseconds": 1 } }))).to.match(/not a redis\.conf directive/);
+        expect(problems(cfg({ extraConfig: { "sentinel down-after-milliseconds": 1 } }))).to.match(/not a redis\.conf \/ valkey\.conf directive/);
         expect(problems(cfg({ extraConfig: { "maxmemory-policy": "allkeys-lru" } }))).to.equal("");
-        expect(problems(baseConfig({ clusters: [rabbit({ password: { generation: 1 } })] }))).to.match(/password applies to Redis only/);
+        expect(problems(baseConfig({ clusters: [rabbit({ password: { generation: 1 } })] }))).to.match(/password applies to Redis and Valkey only/);
         expect(problems(baseConfig({ clusters: [emqx({ name: "cache-password" }), redis()] }))).to.match(/collide|used twice|also uses/);
     });
 });

@@ -1,0 +1,117 @@
+import { ELECTION_WAIT_SECONDS, REDIS_PORT, SENTINEL_PORT } from "./redis-flavor";
+
+/**
+ * Who is master when every pod starts at once (a first start, a password rotation, `destroy` and
+ * `up` on retained volumes). Ordinal 0 is not the answer: after a failover it holds older data
+ * than the member promoted, and its volume may be new and empty.
+ *
+ * Facts, read from the members themselves: each Sentinel's saved view (the master it follows and
+ * the config epoch of that view; a promotion raises the epoch, and the Sentinels keep it on the
+ * data volume), and each data node's key count once it has loaded its files (it starts as a
+ * replica of nobody with `replica-priority 0`, so no Sentinel can promote it meanwhile).
+ *
+ * Rule, computed alike by every member from the same facts; only the winner acts:
+ * 1. the member the Sentinels name at the highest epoch, if it holds data, or nobody holds any;
+ * 2. otherwise (that member lost its volume) the member holding the most keys, lowest ordinal on
+ *    a tie; the winner then points every Sentinel at itself, since theirs names an empty member.
+ * Every member waits for all members to answer, or for a majority after ELECTION_WAIT_SECONDS
+ * (a node is lost); a member without data never wins while a member with data answers.
+ *
+ * Shell functions only; the start scripts include them (POSIX sh, awk, sed, grep, timeout).
+ */
+
+/** `highest_claim` (the master the peers' Sentinels name at the highest epoch) and `find_live_master`. */
+export function renderFindLiveMaster(): string[] {
+    return [
+        `sentinel_claim() {`,
+        `  cli "$1" ${SENTINEL_PORT} SENTINEL master "$MASTER_NAME" | awk 'NR % 2 == 1 { k = $0; next } k == "ip" { ip = $0 } k == "config-epoch" { e = $0 } END { if (ip != "" && e != "") print ip, e }'`,
+        `}`,
+        `highest_claim() {`,
+        `  best=""; top=-1`,
+        `  for h in $HOSTS; do`,
+        `    [ "$h" = "$SELF" ] && continue`,
+        `    c=$(sentinel_claim "$h"); [ -n "$c" ] || continue`,
+        `    e=\${c#* }; if [ "$e" -gt "$top" ]; then top=$e; best=\${c%% *}; fi`,
+        `  done`,
+        `  [ -n "$best" ] && echo "$best"`,
+        `}`,
+        `is_master() { cli "$1" ${REDIS_PORT} INFO replication | grep -q '^role:master'; }`,
+        // A serving master: the Sentinels' choice if it says so, else any peer that says so.
+        `find_live_master() {`,
+        `  m=$(highest_claim) && [ "$m" != "$SELF" ] && is_master "$m" && { echo "$m"; return 0; }`,
+        `  for h in $HOSTS; do`,
+        `    [ "$h" = "$SELF" ] && continue`,
+        `    is_master "$h" && { echo "$h"; return 0; }`,
+        `  done`,
+        `  return 1`,
+        `}`,
+    ];
+}
+
+/** `elect`: the background half of a cold start (see the rule above). */
+export function renderElection(sentinelOptions: string[]): string[] {
+    return [
+        // Keys of a data node that has loaded its files; nothing when it does not answer or is loading.
+        `member_keys() {`,
+        `  i=$(cli "$1" ${REDIS_PORT} INFO)`,
+        `  echo "$i" | grep -q '^loading:0' || return 1`,
+        `  echo "$i" | awk -F '[:=,]' '/^db[0-9]+:keys=/ { s += $3 } END { print s + 0 }'`,
+        `}`,
+        `follow() {`,
+        `  cli "$LOCAL" ${REDIS_PORT} REPLICAOF "$1" ${REDIS_PORT} >/dev/null`,
+        `  cli "$LOCAL" ${REDIS_PORT} CONFIG SET replica-priority 100 >/dev/null`,
+        `  echo "broker-platform: replica of $1"`,
+        `}`,
+        `point_sentinels_here() {`,
+        `  for h in $HOSTS; do`,
+        `    cli "$h" ${SENTINEL_PORT} SENTINEL REMOVE "$MASTER_NAME" >/dev/null`,
+        `    cli "$h" ${SENTINEL_PORT} SENTINEL MONITOR "$MASTER_NAME" "$SELF" ${REDIS_PORT} "$QUORUM" >/dev/null`,
+        ...sentinelOptions.map((o) => `    cli "$h" ${SENTINEL_PORT} SENTINEL SET ${o} >/dev/null`),
+        // The password through standard input, never on a command line.
+        `    printf 'SENTINEL SET %s auth-pass %s\\n' "$MASTER_NAME" "$PASS" | timeout 3 "$CLI" --no-auth-warning -h "$h" -p ${SENTINEL_PORT} >/dev/null 2>&1`,
+        `  done`,
+        `}`,
+        `promote() {`,
+        `  cli "$LOCAL" ${REDIS_PORT} CONFIG SET replica-priority 100 >/dev/null`,
+        `  cli "$LOCAL" ${REDIS_PORT} REPLICAOF NO ONE >/dev/null`,
+        `  echo "broker-platform: elected master ($1)"`,
+        `  [ "$2" = "$SELF" ] || point_sentinels_here`,
+        `}`,
+        `elect() {`,
+        `  set +e`,
+        `  n=0; for h in $HOSTS; do n=$((n + 1)); done`,
+        `  majority=$((n / 2 + 1)); started=$(date +%s)`,
+        `  while sleep 1; do`,
+        `    if m=$(find_live_master); then follow "$m"; return 0; fi`,
+        `    answered=""; count=0; top=-1; claim=""; most=0; holder=""`,
+        `    for h in $HOSTS; do`,
+        `      keys=$(member_keys "$h") || continue`,
+        `      c=$(sentinel_claim "$h"); [ -n "$c" ] || continue`,
+        `      answered="$answered $h"; count=$((count + 1))`,
+        `      e=\${c#* }; if [ "$e" -gt "$top" ]; then top=$e; claim=\${c%% *}; fi`,
+        `      if [ "$keys" -gt "$most" ]; then most=$keys; holder=$h; fi`,
+        `      eval "keys_of_$count=$keys"; eval "host_of_$count=$h"`,
+        `    done`,
+        `    if [ "$count" -lt "$n" ]; then`,
+        `      [ "$count" -ge "$majority" ] && [ $(($(date +%s) - started)) -ge ${ELECTION_WAIT_SECONDS} ] || continue`,
+        `    fi`,
+        `    claim_keys=-1; j=1`,
+        `    while [ "$j" -le "$count" ]; do`,
+        `      eval "h=\\$host_of_$j; k=\\$keys_of_$j"`,
+        `      [ "$h" = "$claim" ] && claim_keys=$k`,
+        `      j=$((j + 1))`,
+        `    done`,
+        `    if [ "$claim_keys" -gt 0 ] || { [ "$most" -eq 0 ] && [ "$claim_keys" -eq 0 ]; }; then winner=$claim`,
+        `    elif [ -n "$holder" ]; then winner=$holder`,
+        `    else winner=\${answered# }; winner=\${winner%% *}`,
+        `    fi`,
+        `    if [ "$winner" = "$SELF" ]; then`,
+        // Last look: a member may have been elected while the facts were read.
+        `      if m=$(find_live_master); then follow "$m"; return 0; fi`,
+        `      promote "keys: $most, sentinels' epoch $top naming $claim" "$claim"`,
+        `      return 0`,
+        `    fi`,
+        `  done`,
+        `}`,
+    ];
+}
