@@ -48,18 +48,27 @@ export function renderFindLiveMaster(): string[] {
     ];
 }
 
-/** `elect`: the background half of a cold start (see the rule above). */
-export function renderElection(sentinelOptions: string[]): string[] {
+/**
+ * `guard`: runs next to the data node for its whole life, every 2 s.
+ * - A replica whose link is up has been in sync with a master in this life: it becomes
+ *   promotable (`replica-priority 100`). Every member starts at 0, so Sentinel never promotes a
+ *   member that restarted and has not caught up (an empty volume, a node that was away).
+ * - A replica without a link follows the serving master if there is one.
+ * - No serving master anywhere: the election above. At once when every member answers and none
+ *   is promotable (Sentinel cannot act: a cold start); otherwise after ELECTION_WAIT_SECONDS
+ *   without a master, which leaves Sentinel its own failover first.
+ */
+export function renderGuardian(sentinelOptions: string[]): string[] {
     return [
         // Keys of a data node that has loaded its files; nothing when it does not answer or is loading.
         `member_keys() {`,
         `  i=$(cli "$1" ${REDIS_PORT} INFO)`,
         `  echo "$i" | grep -q '^loading:0' || return 1`,
-        `  echo "$i" | awk -F '[:=,]' '/^db[0-9]+:keys=/ { s += $3 } END { print s + 0 }'`,
+        `  p=$(echo "$i" | sed -n 's/^slave_priority://p')`,
+        `  echo "$i" | awk -F '[:=,]' -v p="\${p:-100}" '/^db[0-9]+:keys=/ { s += $3 } END { print s + 0, p }'`,
         `}`,
         `follow() {`,
         `  cli "$LOCAL" ${REDIS_PORT} REPLICAOF "$1" ${REDIS_PORT} >/dev/null`,
-        `  cli "$LOCAL" ${REDIS_PORT} CONFIG SET replica-priority 100 >/dev/null`,
         `  echo "broker-platform: replica of $1"`,
         `}`,
         `point_sentinels_here() {`,
@@ -68,7 +77,7 @@ export function renderElection(sentinelOptions: string[]): string[] {
         `    cli "$h" ${SENTINEL_PORT} SENTINEL MONITOR "$MASTER_NAME" "$SELF" ${REDIS_PORT} "$QUORUM" >/dev/null`,
         ...sentinelOptions.map((o) => `    cli "$h" ${SENTINEL_PORT} SENTINEL SET ${o} >/dev/null`),
         // The password through standard input, never on a command line.
-        `    printf 'SENTINEL SET %s auth-pass %s\\n' "$MASTER_NAME" "$PASS" | timeout 3 "$CLI" --no-auth-warning -h "$h" -p ${SENTINEL_PORT} >/dev/null 2>&1`,
+        `    printf 'SENTINEL SET %s auth-pass %s\n' "$MASTER_NAME" "$PASS" | timeout 3 "$CLI" --no-auth-warning -h "$h" -p ${SENTINEL_PORT} >/dev/null 2>&1`,
         `  done`,
         `}`,
         `promote() {`,
@@ -77,40 +86,54 @@ export function renderElection(sentinelOptions: string[]): string[] {
         `  echo "broker-platform: elected master ($1)"`,
         `  [ "$2" = "$SELF" ] || point_sentinels_here`,
         `}`,
-        `elect() {`,
-        `  set +e`,
+        // One round of the election; $1 = seconds without a serving master.
+        `elect_once() {`,
         `  n=0; for h in $HOSTS; do n=$((n + 1)); done`,
-        `  majority=$((n / 2 + 1)); started=$(date +%s)`,
-        `  while sleep 1; do`,
-        `    if m=$(find_live_master); then follow "$m"; return 0; fi`,
-        `    answered=""; count=0; top=-1; claim=""; most=0; holder=""`,
-        `    for h in $HOSTS; do`,
-        `      keys=$(member_keys "$h") || continue`,
-        `      c=$(sentinel_claim "$h"); [ -n "$c" ] || continue`,
-        `      answered="$answered $h"; count=$((count + 1))`,
-        `      e=\${c#* }; if [ "$e" -gt "$top" ]; then top=$e; claim=\${c%% *}; fi`,
-        `      if [ "$keys" -gt "$most" ]; then most=$keys; holder=$h; fi`,
-        `      eval "keys_of_$count=$keys"; eval "host_of_$count=$h"`,
-        `    done`,
-        `    if [ "$count" -lt "$n" ]; then`,
-        `      [ "$count" -ge "$majority" ] && [ $(($(date +%s) - started)) -ge ${ELECTION_WAIT_SECONDS} ] || continue`,
+        `  answered=""; count=0; top=-1; claim=""; most=0; holder=""; promotable=0`,
+        `  for h in $HOSTS; do`,
+        `    facts=$(member_keys "$h") || continue`,
+        `    c=$(sentinel_claim "$h"); [ -n "$c" ] || continue`,
+        `    keys=\${facts% *}; [ "\${facts#* }" = 0 ] || promotable=$((promotable + 1))`,
+        `    answered="$answered $h"; count=$((count + 1))`,
+        `    e=\${c#* }; if [ "$e" -gt "$top" ]; then top=$e; claim=\${c%% *}; fi`,
+        `    if [ "$keys" -gt "$most" ]; then most=$keys; holder=$h; fi`,
+        `    eval "keys_of_$count=$keys"; eval "host_of_$count=$h"`,
+        `  done`,
+        `  if [ "$count" -lt "$n" ] || [ "$promotable" -gt 0 ]; then`,
+        `    [ "$count" -ge $((n / 2 + 1)) ] && [ "$1" -ge ${ELECTION_WAIT_SECONDS} ] || return 1`,
+        `  fi`,
+        `  claim_keys=-1; j=1`,
+        `  while [ "$j" -le "$count" ]; do`,
+        `    eval "h=\\$host_of_$j; k=\\$keys_of_$j"`,
+        `    [ "$h" = "$claim" ] && claim_keys=$k`,
+        `    j=$((j + 1))`,
+        `  done`,
+        `  if [ "$claim_keys" -gt 0 ] || { [ "$most" -eq 0 ] && [ "$claim_keys" -eq 0 ]; }; then winner=$claim`,
+        `  elif [ -n "$holder" ]; then winner=$holder`,
+        `  else winner=\${answered# }; winner=\${winner%% *}`,
+        `  fi`,
+        `  [ "$winner" = "$SELF" ] || return 1`,
+        // Last look: a member may have been elected, or promoted by Sentinel, meanwhile.
+        `  find_live_master >/dev/null && return 1`,
+        `  promote "keys: $most, sentinels' epoch $top naming $claim" "$claim"`,
+        `}`,
+        `guard() {`,
+        `  set +eu`,
+        `  since=""`,
+        `  while sleep 2; do`,
+        `    i=$(cli "$LOCAL" ${REDIS_PORT} INFO replication)`,
+        `    [ -n "$i" ] || continue`,
+        `    case "$i" in *role:master*) since=""; continue ;; esac`,
+        `    if echo "$i" | grep -q '^master_link_status:up'; then`,
+        `      if echo "$i" | grep -q '^slave_priority:0'; then cli "$LOCAL" ${REDIS_PORT} CONFIG SET replica-priority 100 >/dev/null; echo "broker-platform: in sync, promotable"; fi`,
+        `      since=""; continue`,
         `    fi`,
-        `    claim_keys=-1; j=1`,
-        `    while [ "$j" -le "$count" ]; do`,
-        `      eval "h=\\$host_of_$j; k=\\$keys_of_$j"`,
-        `      [ "$h" = "$claim" ] && claim_keys=$k`,
-        `      j=$((j + 1))`,
-        `    done`,
-        `    if [ "$claim_keys" -gt 0 ] || { [ "$most" -eq 0 ] && [ "$claim_keys" -eq 0 ]; }; then winner=$claim`,
-        `    elif [ -n "$holder" ]; then winner=$holder`,
-        `    else winner=\${answered# }; winner=\${winner%% *}`,
+        `    if m=$(find_live_master); then`,
+        `      [ "$(echo "$i" | sed -n 's/^master_host://p')" = "$m" ] || follow "$m"`,
+        `      since=""; continue`,
         `    fi`,
-        `    if [ "$winner" = "$SELF" ]; then`,
-        // Last look: a member may have been elected while the facts were read.
-        `      if m=$(find_live_master); then follow "$m"; return 0; fi`,
-        `      promote "keys: $most, sentinels' epoch $top naming $claim" "$claim"`,
-        `      return 0`,
-        `    fi`,
+        `    now=$(date +%s); [ -n "$since" ] || since=$now`,
+        `    elect_once $((now - since))`,
         `  done`,
         `}`,
     ];

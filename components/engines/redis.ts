@@ -3,7 +3,7 @@ import { parseQuantity } from "@broker-platform/quantity";
 import { ClusterNames, podHostTemplate } from "../naming";
 import { BrokerPort, EngineProfile, podIdentityEnv, restrictedContainerSecurity, SecretRefs } from "./profile";
 import { ELECTION_WAIT_SECONDS, REDIS_PORT, RedisFlavor, redisFlavor, SENTINEL_PORT } from "./redis-flavor";
-import { renderElection, renderFindLiveMaster } from "./redis-election";
+import { renderFindLiveMaster, renderGuardian } from "./redis-election";
 
 /**
  * Redis (or Valkey) with Sentinel. Each pod of the StatefulSet runs one data node and one Sentinel
@@ -177,10 +177,10 @@ function commonShell(names: ClusterNames, replicas: number, flavor: RedisFlavor)
 }
 
 /**
- * Data node start. A member that finds a serving master joins it as a replica. Otherwise the whole
- * cluster is starting (a first start, a restart of every pod): the member starts as a replica of
- * nobody that Sentinel may not promote (it loads its data and serves nothing writable), and the
- * election in the background makes the member with the newest data master (`redis-election.ts`).
+ * Data node start. Every member starts as a replica that Sentinel may not promote
+ * (`replica-priority 0`): of the serving master if there is one, else of nobody (it loads its
+ * data and serves nothing writable). The guard in the background (`redis-election.ts`) makes it
+ * promotable once in sync, follows a new master, and elects one when the whole cluster starts.
  * The runtime file (password, announce name, role) lives in the memory-backed run directory,
  * which also takes Sentinel's CONFIG REWRITE after a failover.
  */
@@ -190,7 +190,7 @@ export function renderStartRedis(names: ClusterNames, replicas: number, flavor: 
         "set -eu",
         ...commonShell(names, replicas, flavor),
         ...renderFindLiveMaster(),
-        ...renderElection(sentinelMasterOptions("$MASTER_NAME")),
+        ...renderGuardian(sentinelMasterOptions("$MASTER_NAME")),
         `master=$(find_live_master) || master=""`,
         `conf="$RUN_DIR/${REDIS_CONF}"`,
         `umask 077`,
@@ -201,20 +201,16 @@ export function renderStartRedis(names: ClusterNames, replicas: number, flavor: 
         `  echo "replica-announce-ip $SELF"`,
         `  echo "requirepass $PASS"`,
         `  echo "masterauth $PASS"`,
-        `  if [ -n "$master" ]; then`,
-        `    echo "replicaof $master ${REDIS_PORT}"`,
-        `  else`,
+        `  echo "replica-priority 0"`,
         // Port 1 of the loopback: nothing listens, the link stays down, the data stays read-only.
-        `    echo "replicaof 127.0.0.1 1"`,
-        `    echo "replica-priority 0"`,
-        `  fi`,
+        `  if [ -n "$master" ]; then echo "replicaof $master ${REDIS_PORT}"; else echo "replicaof 127.0.0.1 1"; fi`,
         `} > "$conf"`,
         `if [ -n "$master" ]; then`,
         `  echo "broker-platform: starting as a replica of $master"`,
         `else`,
-        `  echo "broker-platform: no serving master; starting read-only and electing the member with the newest data"`,
-        `  elect </dev/null 2>&1 &`,
+        `  echo "broker-platform: no serving master; starting read-only, the members elect the one with the newest data"`,
         `fi`,
+        `guard </dev/null 2>&1 &`,
         `exec ${flavor.server} "$conf"`,
         "",
     ].join("\n");
@@ -223,7 +219,7 @@ export function renderStartRedis(names: ClusterNames, replicas: number, flavor: 
 /**
  * Sentinel start. Its state lives on the data volume: on a restart it comes back with its id,
  * epochs and the master it last followed (the secrets and announce lines are written afresh, so
- * a rotated password applies). A first start follows the master a peer Sentinel names with the
+ * a rotated password applies; CONFIG REWRITE also saves the password as a `user default` line). A first start follows the master a peer Sentinel names with the
  * highest epoch, or ordinal 0 when nobody answers, which the data nodes' election corrects.
  */
 export function renderStartSentinel(names: ClusterNames, replicas: number, flavor: RedisFlavor): string {
@@ -236,7 +232,7 @@ export function renderStartSentinel(names: ClusterNames, replicas: number, flavo
         `mkdir -p "$STATE_DIR"`,
         `conf="$STATE_DIR/${SENTINEL_CONF}"`,
         `if [ -s "$conf" ]; then`,
-        `  grep -v -E '^(bind|dir|requirepass|sentinel (announce-ip|announce-port|auth-pass|sentinel-pass)) ' "$conf" > "$conf.new" || true`,
+        `  grep -v -E '^(bind|dir|requirepass|user|sentinel (announce-ip|announce-port|auth-pass|sentinel-pass)) ' "$conf" > "$conf.new" || true`,
         `  echo "broker-platform: sentinel resumes from its saved state"`,
         `else`,
         `  master=$(highest_claim) || master="$FIRST"`,
@@ -262,30 +258,45 @@ export function renderStartSentinel(names: ClusterNames, replicas: number, flavo
 /**
  * Before a master stops (a rolling update, a drain): writes pause, and a Sentinel of another pod
  * (the one next to this node is being stopped too) promotes the most up-to-date replica; the hook
- * returns once the Sentinels name the new master. Clients see one switch, and a write accepted
- * here after the pause is never acknowledged (it waits, then the connection closes).
+ * returns once another member answers as master. Clients see one switch, and a write sent here
+ * after the pause is never acknowledged (it waits, then the connection closes). Asking, waiting
+ * and the pause share one budget, so the hook ends inside the grace period.
  */
 export function renderPreStopRedis(names: ClusterNames, replicas: number, flavor: RedisFlavor, waitSeconds: number): string {
     return [
         "#!/bin/sh",
         ...commonShell(names, replicas, flavor),
+        `is_master() { cli "$1" ${REDIS_PORT} INFO replication | grep -q '^role:master'; }`,
         `info=$(cli "$LOCAL" ${REDIS_PORT} INFO replication)`,
         `echo "$info" | grep -q '^role:master' || exit 0`,
         `echo "$info" | grep -q '^connected_slaves:[1-9]' || exit 0`,
+        `deadline=$(($(date +%s) + ${waitSeconds}))`,
         `cli "$LOCAL" ${REDIS_PORT} CLIENT PAUSE ${waitSeconds * 1000} WRITE >/dev/null`,
-        `asked=""`,
-        `for h in $HOSTS; do`,
-        `  [ "$h" = "$SELF" ] && continue`,
-        `  if [ "$(cli "$h" ${SENTINEL_PORT} SENTINEL failover "$MASTER_NAME")" = "OK" ]; then asked=$h; break; fi`,
+        // A Sentinel reads a replica's state every 10 s: one that just caught up may not be a
+        // candidate yet (NOGOODSLAVE), so the round is tried again until the budget ends.
+        `asked=""; replies=""`,
+        `while [ -z "$asked" ] && [ "$(date +%s)" -lt "$deadline" ]; do`,
+        `  replies=""`,
+        `  for h in $HOSTS; do`,
+        `    [ "$h" = "$SELF" ] && continue`,
+        `    r=$(cli "$h" ${SENTINEL_PORT} SENTINEL failover "$MASTER_NAME")`,
+        `    if [ "$r" = "OK" ]; then asked=$h; break; fi`,
+        `    replies="$replies $h: \${r:-no answer};"`,
+        `  done`,
+        `  [ -n "$asked" ] || sleep 1`,
         `done`,
-        `[ -n "$asked" ] || { cli "$LOCAL" ${REDIS_PORT} CLIENT UNPAUSE >/dev/null; exit 0; }`,
+        // A failed hook is an event on the pod (FailedPreStopHook) and a kubelet log line with this message; the stop goes on.
+        `[ -n "$asked" ] || { cli "$LOCAL" ${REDIS_PORT} CLIENT UNPAUSE >/dev/null; echo "broker-platform: no Sentinel would fail over:$replies" >&2; exit 1; }`,
         `echo "broker-platform: failover asked of the Sentinel on $asked"`,
-        `i=0`,
-        `while [ "$i" -lt ${waitSeconds} ]; do`,
-        `  m=$(cli "$asked" ${SENTINEL_PORT} SENTINEL get-master-addr-by-name "$MASTER_NAME" | head -n 1)`,
-        `  if [ -n "$m" ] && [ "$m" != "$SELF" ]; then echo "broker-platform: $m is master"; exit 0; fi`,
-        `  sleep 1; i=$((i + 1))`,
+        `while [ "$(date +%s)" -lt "$deadline" ]; do`,
+        `  for h in $HOSTS; do`,
+        `    [ "$h" = "$SELF" ] && continue`,
+        `    if is_master "$h"; then echo "broker-platform: $h promoted"; exit 0; fi`,
+        `  done`,
+        `  sleep 1`,
         `done`,
+        `echo "broker-platform: no replica promoted within ${waitSeconds} s" >&2`,
+        `exit 1`,
         "",
     ].join("\n");
 }
@@ -302,19 +313,24 @@ export function renderPreStopSentinel(flavor: RedisFlavor, waitSeconds: number):
 }
 
 /**
- * Ready means in sync: a master that has loaded its data, or a replica whose link to the master
- * is up and not in a full resync. A roll or a drain waits for it before taking the next pod.
+ * Ready means in sync and able to take over: a master that has loaded its data, or a replica
+ * whose link is up, not in a full resync, and which this pod's Sentinel lists as a candidate
+ * (priority above 0, not down). A roll or a drain waits for it before taking the next pod, so
+ * the master's planned failover always has a replica to promote.
  */
-export function renderReadyRedis(flavor: RedisFlavor): string {
+export function renderReadyRedis(names: ClusterNames, flavor: RedisFlavor): string {
     return [
         "#!/bin/sh",
         `export ${flavor.cliAuthEnv}="$(cat "\${REDIS_AUTH_FILE:-${REDIS_AUTH_DIR}/${PASSWORD_KEY}}")"`,
-        `info=$(${flavor.cli} --no-auth-warning -h "\${REDIS_LOCAL_HOST:-127.0.0.1}" -p ${REDIS_PORT} INFO 2>/dev/null | tr -d '\\r')`,
+        `LOCAL=\${REDIS_LOCAL_HOST:-127.0.0.1}`,
+        `info=$(${flavor.cli} --no-auth-warning -h "$LOCAL" -p ${REDIS_PORT} INFO 2>/dev/null | tr -d '\\r')`,
         `echo "$info" | grep -q '^loading:0' || exit 1`,
         `case "$info" in`,
         `  *role:master*) exit 0 ;;`,
         `esac`,
-        `echo "$info" | grep -q '^master_link_status:up' && echo "$info" | grep -q '^master_sync_in_progress:0'`,
+        `echo "$info" | grep -q '^master_link_status:up' && echo "$info" | grep -q '^master_sync_in_progress:0' || exit 1`,
+        `${flavor.cli} --no-auth-warning -h "$LOCAL" -p ${SENTINEL_PORT} SENTINEL replicas ${names.sentinelMaster} 2>/dev/null | tr -d '\\r' |`,
+        `  awk -v me="$REDIS_ANNOUNCE_HOST:${REDIS_PORT}" 'NR % 2 == 1 { k = $0; next } k == "name" { n = $0 } k == "flags" && n == me { f = $0 } k == "slave-priority" && n == me { p = $0 } END { exit !(f == "slave" && p > 0) }'`,
         "",
     ].join("\n");
 }
@@ -344,7 +360,7 @@ export function redisProfile(cluster: ClusterSettings, names: ClusterNames): Eng
             [START_SENTINEL]: renderStartSentinel(names, cluster.replicas, flavor),
             [PRESTOP_REDIS]: renderPreStopRedis(names, cluster.replicas, flavor, hookSeconds),
             [PRESTOP_SENTINEL]: renderPreStopSentinel(flavor, grace - 2),
-            [READY_REDIS]: renderReadyRedis(flavor),
+            [READY_REDIS]: renderReadyRedis(names, flavor),
         },
         env,
         volumes: (_n: ClusterNames, secrets: SecretRefs) => {

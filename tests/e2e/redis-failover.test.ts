@@ -210,6 +210,18 @@ describe("e2e: Redis with Sentinel as real processes (the rendered configuration
         }
     });
 
+    it("every member's readiness script passes: the master serving, each replica in sync and listed by its Sentinel as a candidate", async function () {
+        for (let i = 0; i < REPLICAS; i++) {
+            await eventually(`pod ${i} ready`, async () => {
+                const ready = spawnSync("sh", [path.join(tmp, "config", "ready-redis.sh")], {
+                    env: { PATH: process.env.PATH, REDIS_ANNOUNCE_HOST: IPS[i], REDIS_LOCAL_HOST: IPS[i], REDIS_AUTH_FILE: path.join(tmp, "auth", "password") },
+                    timeout: 10000,
+                });
+                return ready.status === 0 ? true : undefined;
+            });
+        }
+    });
+
     it("a client with the generated password writes and reads through a replica; a wrong or missing password is refused", async function () {
         expect(await cli(IPS[0], REDIS, ["SET", "order:1", "created"], r.password)).to.equal("OK");
         expect(await cli(IPS[0], REDIS, ["WAIT", "2", "5000"], r.password)).to.equal("2");
@@ -346,6 +358,29 @@ describe("e2e: Redis with Sentinel as real processes (the rendered configuration
         expect(master, "the member promoted last, not the stale ordinal").to.equal(promoted);
         for (let i = 0; i < REPLICAS; i++) expect(await missingOn(i, acked), `member ${i}`).to.equal(0);
         for (let i = 0; i < REPLICAS; i++) await eventually(`sentinel ${i} names the master`, async () => ((await masterOf(i)).split("\n")[0] === IPS[master] ? true : undefined));
+    });
+
+    it("finding 3: the master's preStop fails over through another pod's Sentinel before it returns, the old master still running", async function () {
+        this.timeout(120000);
+        const before = await converged();
+        const podName = `${NAME}-${before}`;
+        const env = Object.fromEntries(Object.entries(r.containers.redis.env).map(([k, v]) => [k, sub(v.split("$(POD_NAME)").join(podName))]));
+        const t = Date.now();
+        const hook = spawnSync("sh", [path.join(tmp, "config", "prestop-redis.sh")], {
+            env: { PATH: process.env.PATH, ...env, POD_NAME: podName, REDIS_AUTH_FILE: path.join(tmp, "auth", "password"), REDIS_LOCAL_HOST: IPS[before] },
+            encoding: "utf8",
+            timeout: 60000,
+        });
+        const seconds = (Date.now() - t) / 1000;
+        expect(hook.status, `${hook.stdout}${hook.stderr}`).to.equal(0);
+        expect(procs[`redis-${before}`].exitCode, "the old master's process is still running").to.equal(null);
+        const named = (await masterOf((before + 1) % 3)).split("\n")[0];
+        expect(named, "a Sentinel names another master when the hook returns").not.to.equal(IPS[before]);
+        expect(field(await info(IPS.indexOf(named)), "role")).to.equal("master");
+        expect(seconds, "the hook returned well before its budget").to.be.lessThan(20);
+        // Its paused writes end with the pause; the Sentinels make it a replica of the new master.
+        await cli(IPS[before], REDIS, ["CLIENT", "UNPAUSE"], r.password);
+        expect(await converged()).to.equal(IPS.indexOf(named));
     });
 
     for (const which of ["the master", "ordinal 0"] as const) {

@@ -9,7 +9,7 @@ const MIB = 1024 * 1024;
 const valkey = (overrides: Record<string, unknown> = {}) => redis({ name: "kv", engine: "valkey", version: "8.1.1", ...overrides });
 
 async function rendered(cluster: Record<string, unknown>) {
-    const run = await runProgram(baseConfig({ clusters: [cluster] }));
+    const run = await runProgram(baseConfig({ clusters: [cluster as any] }));
     const objects = kubernetesObjects(run.resources);
     const sts = find(objects, "StatefulSet", cluster.name as string);
     const cm = objects.find((o) => o.kind === "ConfigMap" && o.data?.["start-redis.sh"])!;
@@ -32,16 +32,17 @@ describe("redis and valkey: what keeps acknowledged writes", () => {
 
     it("a cold start elects from what members hold, never ordinal 0 by default; Sentinel state is kept on the data volume", async () => {
         const { pod, files } = await rendered(redis());
-        // No serving master: start read-only, unpromotable, and elect in the background.
-        expect(files["start-redis.sh"]).to.include('echo "replicaof 127.0.0.1 1"');
+        // Every start is unpromotable until in sync; with no serving master, read-only of nobody; the guard runs beside.
         expect(files["start-redis.sh"]).to.include('echo "replica-priority 0"');
-        expect(files["start-redis.sh"]).to.match(/elect <\/dev\/null 2>&1 &\nfi\nexec redis-server/);
+        expect(files["start-redis.sh"]).to.include('else echo "replicaof 127.0.0.1 1"; fi');
+        expect(files["start-redis.sh"]).to.match(/\nguard <\/dev\/null 2>&1 &\nexec redis-server "\$conf"\n$/);
+        expect(files["start-redis.sh"]).to.include("grep -q '^slave_priority:0'");
         expect(files["start-redis.sh"]).not.to.match(/echo "\$FIRST"/);
         // The Sentinel's file is on the data volume and resumes; only secrets and announce lines are rewritten.
         const sentinel = pod.containers.find((c: any) => c.name === "sentinel");
         expect(sentinel.volumeMounts).to.deep.include({ name: "data", mountPath: "/data" });
         expect(files["start-sentinel.sh"]).to.include('STATE_DIR="$DATA_DIR/sentinel"');
-        expect(files["start-sentinel.sh"]).to.match(/grep -v -E '\^\(bind\|dir\|requirepass\|sentinel \(announce-ip\|announce-port\|auth-pass\|sentinel-pass\)\) '/);
+        expect(files["start-sentinel.sh"]).to.match(/grep -v -E '\^\(bind\|dir\|requirepass\|user\|sentinel \(announce-ip\|announce-port\|auth-pass\|sentinel-pass\)\) '/);
         expect(pod.volumes.map((v: any) => v.name)).not.to.include("sentinel-run");
     });
 
@@ -49,7 +50,8 @@ describe("redis and valkey: what keeps acknowledged writes", () => {
         const { pod, files } = await rendered(redis());
         const prestop = files["prestop-redis.sh"];
         expect(prestop).to.match(/CLIENT PAUSE 50000 WRITE/);
-        expect(prestop).to.match(/for h in \$HOSTS; do\n {2}\[ "\$h" = "\$SELF" \] && continue\n {2}if \[ "\$\(cli "\$h" 26379 SENTINEL failover "\$MASTER_NAME"\)" = "OK" \]/);
+        expect(prestop).to.include("deadline=$(($(date +%s) + 50))");
+        expect(prestop).to.match(/for h in \$HOSTS; do\n {4}\[ "\$h" = "\$SELF" \] && continue\n {4}r=\$\(cli "\$h" 26379 SENTINEL failover "\$MASTER_NAME"\)/);
         expect(prestop).not.to.match(/-p 26379 SENTINEL failover/);
         const sentinel = pod.containers.find((c: any) => c.name === "sentinel");
         expect(sentinel.lifecycle.preStop.exec.command).to.deep.equal(["sh", "/etc/redis/prestop-sentinel.sh"]);
@@ -61,7 +63,9 @@ describe("redis and valkey: what keeps acknowledged writes", () => {
         const data = pod.containers.find((c: any) => c.name === "redis");
         expect(data.readinessProbe.exec.command).to.deep.equal(["sh", "/etc/redis/ready-redis.sh"]);
         expect(files["ready-redis.sh"]).to.include("grep -q '^loading:0' || exit 1");
-        expect(files["ready-redis.sh"]).to.include("grep -q '^master_link_status:up' && echo \"$info\" | grep -q '^master_sync_in_progress:0'");
+        expect(files["ready-redis.sh"]).to.include("grep -q '^master_link_status:up' && echo \"$info\" | grep -q '^master_sync_in_progress:0' || exit 1");
+        // ... and this pod's Sentinel lists it as a candidate, so a planned failover has one.
+        expect(files["ready-redis.sh"]).to.match(/-p 26379 SENTINEL replicas cache .*\n.*awk -v me="\$REDIS_ANNOUNCE_HOST:6379" .*exit !\(f == "slave" && p > 0\)/);
     });
 
     it("valkey: the official image and Valkey's own program names and password variable, the same design", async () => {

@@ -10,6 +10,11 @@
 #                     the file /tmp/stop exists; prints the ids the broker confirmed (as ranges)
 #                     and, each second, how many it had confirmed so far
 #   amqp-drain 0      consume and acknowledge everything in "day2"; prints the ids received
+#   redis-write N     ask the URL's Sentinels for the master and SET "w:<N>:<i>" on it, each
+#                     followed by WAIT 1 (acknowledged = at least one replica has it), one every
+#                     50 ms, asking again after any error, until /tmp/stop exists; prints the ids
+#                     acknowledged (as ranges), and every role change it saw on the members
+#                     (INFO replication of each Sentinel host, polled every 200 ms)
 #   http-get 0        GET BROKER_URL (credentials in it, basic auth); prints the HTTP status
 import json
 import os
@@ -56,6 +61,69 @@ elif mode == "redis-sentinel":
         master.set(f"e2e-client:{i}", i)
     got = sum(1 for i in range(count) if master.get(f"e2e-client:{i}") == str(i).encode())
     print(json.dumps({"master": host, "set": count, "got": got}))
+elif mode == "redis-write":
+    import threading
+    import time
+
+    import redis
+    from redis.sentinel import Sentinel
+
+    parts = urlsplit(url)
+    credentials, _, hosts = parts.netloc.rpartition("@")
+    password = unquote(credentials.split(":", 1)[1]) if credentials else None
+    sentinels = [(h.rsplit(":", 1)[0], int(h.rsplit(":", 1)[1])) for h in hosts.split(",")]
+    sentinel = Sentinel(sentinels, socket_timeout=2, sentinel_kwargs={"password": password, "socket_connect_timeout": 2})
+    roles, done = [], threading.Event()
+
+    def watch():
+        last = {}
+        clients = {h: redis.Redis(host=h, port=6379, password=password, socket_timeout=1, socket_connect_timeout=1) for h, _ in sentinels}
+        while not done.is_set():
+            for h, c in clients.items():
+                try:
+                    role = c.info("replication")["role"]
+                except Exception:
+                    role = "down"
+                if last.get(h) != role:
+                    last[h] = role
+                    roles.append([round(time.time(), 2), h, role])
+            time.sleep(0.2)
+
+    threading.Thread(target=watch, daemon=True).start()
+    acked, attempts, failures, i, master, timeline = [], 0, 0, 0, None, []
+    while not os.path.exists("/tmp/stop"):
+        now = int(time.time())
+        if not timeline or timeline[-1][0] != now:
+            timeline.append([now, len(acked)])
+        try:
+            if master is None:
+                host, port = sentinel.discover_master(parts.fragment)
+                master = redis.Redis(host=host, port=port, password=password, socket_timeout=3, socket_connect_timeout=2)
+            attempts += 1
+            master.set(f"w:{count}:{i}", i)
+            if master.execute_command("WAIT", 1, 2000) >= 1:
+                acked.append(i)
+            else:
+                failures += 1
+        except Exception:
+            # Not acknowledged: the server may or may not hold it; only acknowledged ids count.
+            failures += 1
+            master = None
+            time.sleep(0.5)
+        i += 1
+        time.sleep(0.05)
+    done.set()
+
+    def ranges(ids):
+        out = []
+        for n in ids:
+            if out and out[-1][1] == n - 1:
+                out[-1][1] = n
+            else:
+                out.append([n, n])
+        return out
+
+    print(json.dumps({"run": count, "attempts": attempts, "failures": failures, "acked": ranges(acked), "timeline": timeline, "roles": roles}))
 elif mode == "k8s-get":
     import ssl
     import urllib.error

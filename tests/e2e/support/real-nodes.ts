@@ -14,6 +14,8 @@ export const RABBITMQ_VERSION = "4.0.5";
 /** The >= 4.1 discovery path (seed = ordinal 0, no API access), on Khepri. */
 export const RABBITMQ_NEXT_VERSION = "4.3.6";
 export const REDIS_VERSION = "7.0.15";
+/** The Valkey stand-in (Debian trixie's valkey-server). */
+export const VALKEY_VERSION = "8.1.1";
 
 /**
  * The clusters the real-node tier and bench deploy: 3-member RabbitMQ (peer discovery through the
@@ -94,8 +96,13 @@ export interface RedisMember {
     sentinelMaster: string;
 }
 
-function redisCli(k: LocalCluster, ns: string, pod: string, container: string, port: number, command: string): string {
-    const r = exec(k, ns, pod, container, ["sh", "-c", `REDISCLI_AUTH="$(cat /run/secrets/redis/password)" redis-cli --no-auth-warning -p ${port} ${command}`]);
+/**
+ * A command through the pod's own client (`redis-cli` or `valkey-cli`, the data container is
+ * named after the engine), with the mounted password; the data node on 6379, the Sentinel on 26379.
+ */
+export function redisCli(k: LocalCluster, ns: string, pod: string, container: string, port: number, command: string): string {
+    const cli = container === "valkey" ? "valkey-cli" : "redis-cli";
+    const r = exec(k, ns, pod, port === 26379 ? "sentinel" : container, ["sh", "-c", `REDISCLI_AUTH="$(cat /run/secrets/redis/password)" ${cli} --no-auth-warning -p ${port} ${command}`]);
     if (r.status !== 0) throw new Error(`redis-cli ${command} in ${pod}/${container} exited ${r.status}: ${r.stderr.trim()}`);
     return r.stdout;
 }
@@ -105,11 +112,11 @@ function infoField(info: string, field: string): string | undefined {
 }
 
 /** `INFO replication` of each data node and `SENTINEL get-master-addr-by-name` of each Sentinel. */
-export function redisMembers(k: LocalCluster, ns: string, sts: string, replicas: number, masterName: string): RedisMember[] {
+export function redisMembers(k: LocalCluster, ns: string, sts: string, replicas: number, masterName: string, engine: "redis" | "valkey" = "redis"): RedisMember[] {
     return Array.from({ length: replicas }, (_, i) => {
         const pod = `${sts}-${i}`;
-        const info = redisCli(k, ns, pod, "redis", 6379, "INFO replication");
-        const sentinel = redisCli(k, ns, pod, "sentinel", 26379, `SENTINEL get-master-addr-by-name ${masterName}`);
+        const info = redisCli(k, ns, pod, engine, 6379, "INFO replication");
+        const sentinel = redisCli(k, ns, pod, engine, 26379, `SENTINEL get-master-addr-by-name ${masterName}`);
         return {
             pod,
             role: infoField(info, "role") ?? "",
@@ -128,7 +135,7 @@ const CLIENT_SCRIPT = fs.readFileSync(path.join(__dirname, "broker-client.py"), 
  * client printed (one JSON object). The URL reaches the pod through an environment variable of
  * a pod that is deleted right after.
  */
-export type ClientMode = "amqp" | "redis-sentinel" | "k8s-get" | "amqp-publish" | "amqp-drain" | "http-get";
+export type ClientMode = "amqp" | "redis-sentinel" | "k8s-get" | "amqp-publish" | "amqp-drain" | "http-get" | "redis-write";
 
 /** Starts the client image as a pod of the namespace with one URL (through its environment) and one mode. */
 export function startClient(
