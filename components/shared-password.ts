@@ -35,9 +35,13 @@ export class SharedPassword extends pulumi.ComponentResource {
                       { length: 48, special: false, keepers },
                 { parent: this },
             );
+            // Not `immutable`: a kubelet never refreshes an immutable Secret it has cached, so after a
+            // rotation (the same name, new content) pods started on a node that still ran a pod of the
+            // cluster mounted the old password (measured on real nodes: two of three members kept it
+            // through a full restart). The generation keeper is what prevents an accidental change.
             const secret = new k8s.core.v1.Secret(
                 name,
-                { metadata: objectMeta(model, ref.name), type: "Opaque", immutable: true, stringData: { [ref.key]: value.result } },
+                { metadata: objectMeta(model, ref.name), type: "Opaque", stringData: { [ref.key]: value.result } },
                 childOptions(this, args),
             );
             this.secretName = secret.metadata.name;

@@ -53,7 +53,8 @@ export function renderFindLiveMaster(): string[] {
  * - A replica whose link is up has been in sync with a master in this life: it becomes
  *   promotable (`replica-priority 100`). Every member starts at 0, so Sentinel never promotes a
  *   member that restarted and has not caught up (an empty volume, a node that was away).
- * - A replica without a link follows the serving master if there is one.
+ * - A replica that follows nobody, or a host that is no serving master, follows the serving
+ *   master if there is one (a replica Sentinel is moving is left alone).
  * - No serving master anywhere: the election above. At once when every member answers and none
  *   is promotable (Sentinel cannot act: a cold start); otherwise after ELECTION_WAIT_SECONDS
  *   without a master, which leaves Sentinel its own failover first.
@@ -71,13 +72,24 @@ export function renderGuardian(sentinelOptions: string[]): string[] {
         `  cli "$LOCAL" ${REDIS_PORT} REPLICAOF "$1" ${REDIS_PORT} >/dev/null`,
         `  echo "broker-platform: replica of $1"`,
         `}`,
-        `point_sentinels_here() {`,
-        `  for h in $HOSTS; do`,
-        `    cli "$h" ${SENTINEL_PORT} SENTINEL REMOVE "$MASTER_NAME" >/dev/null`,
-        `    cli "$h" ${SENTINEL_PORT} SENTINEL MONITOR "$MASTER_NAME" "$SELF" ${REDIS_PORT} "$QUORUM" >/dev/null`,
-        ...sentinelOptions.map((o) => `    cli "$h" ${SENTINEL_PORT} SENTINEL SET ${o} >/dev/null`),
+        `point_sentinel_here() {`,
+        `  cli "$1" ${SENTINEL_PORT} SENTINEL REMOVE "$MASTER_NAME" >/dev/null`,
+        `  cli "$1" ${SENTINEL_PORT} SENTINEL MONITOR "$MASTER_NAME" "$SELF" ${REDIS_PORT} "$QUORUM" >/dev/null`,
+        ...sentinelOptions.map((o) => `  cli "$1" ${SENTINEL_PORT} SENTINEL SET ${o} >/dev/null`),
         // The password through standard input, never on a command line.
-        `    printf 'SENTINEL SET %s auth-pass %s\n' "$MASTER_NAME" "$PASS" | timeout 3 "$CLI" --no-auth-warning -h "$h" -p ${SENTINEL_PORT} >/dev/null 2>&1`,
+        `  printf 'SENTINEL SET %s auth-pass %s\n' "$MASTER_NAME" "$PASS" | timeout 3 "$CLI" --no-auth-warning -h "$1" -p ${SENTINEL_PORT} >/dev/null 2>&1`,
+        `}`,
+        `point_sentinels_here() { for h in $HOSTS; do point_sentinel_here "$h"; done; }`,
+        // A master's check of the Sentinels: one that names a host which is no serving master
+        // (it missed the election's update, or it restarted from older state) three checks in a
+        // row is pointed here; one naming another serving master is left alone (Sentinel's own).
+        `check_sentinels() {`,
+        `  for h in $HOSTS; do`,
+        `    c=$(sentinel_claim "$h"); [ -n "$c" ] || continue`,
+        `    named=\${c%% *}; key=$(echo "$h" | tr -c 'a-zA-Z0-9\\n' _)`,
+        `    if [ "$named" = "$SELF" ] || is_master "$named"; then eval "strikes_$key=0"; continue; fi`,
+        `    eval "n=\\\${strikes_$key:-0}"; n=$((n + 1)); eval "strikes_$key=$n"`,
+        `    if [ "$n" -ge 3 ]; then point_sentinel_here "$h"; eval "strikes_$key=0"; echo "broker-platform: pointed the Sentinel on $h here (it named $named)"; fi`,
         `  done`,
         `}`,
         `promote() {`,
@@ -123,13 +135,17 @@ export function renderGuardian(sentinelOptions: string[]): string[] {
         `  while sleep 2; do`,
         `    i=$(cli "$LOCAL" ${REDIS_PORT} INFO replication)`,
         `    [ -n "$i" ] || continue`,
-        `    case "$i" in *role:master*) since=""; continue ;; esac`,
+        `    case "$i" in *role:master*) since=""; check_sentinels; continue ;; esac`,
         `    if echo "$i" | grep -q '^master_link_status:up'; then`,
         `      if echo "$i" | grep -q '^slave_priority:0'; then cli "$LOCAL" ${REDIS_PORT} CONFIG SET replica-priority 100 >/dev/null; echo "broker-platform: in sync, promotable"; fi`,
         `      since=""; continue`,
         `    fi`,
+        // Re-point only a member that follows nobody (its own cold start) or a host that is no
+        // serving master; a replica Sentinel is moving to a new master is left to Sentinel.
+        `    cur=$(echo "$i" | sed -n 's/^master_host://p')`,
+        `    if [ "$cur" != "127.0.0.1" ] && is_master "$cur"; then since=""; continue; fi`,
         `    if m=$(find_live_master); then`,
-        `      [ "$(echo "$i" | sed -n 's/^master_host://p')" = "$m" ] || follow "$m"`,
+        `      [ "$cur" = "$m" ] || follow "$m"`,
         `      since=""; continue`,
         `    fi`,
         `    now=$(date +%s); [ -n "$since" ] || since=$now`,

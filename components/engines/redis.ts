@@ -256,22 +256,24 @@ export function renderStartSentinel(names: ClusterNames, replicas: number, flavo
 }
 
 /**
- * Before a master stops (a rolling update, a drain): writes pause, and a Sentinel of another pod
- * (the one next to this node is being stopped too) promotes the most up-to-date replica; the hook
- * returns once another member answers as master. Clients see one switch, and a write sent here
- * after the pause is never acknowledged (it waits, then the connection closes). Asking, waiting
- * and the pause share one budget, so the hook ends inside the grace period.
+ * Before a master stops (a rolling update, a drain): it refuses writes from now on
+ * (`min-replicas-to-write` raised at run time: clients get NOREPLICAS at once and retry on the new
+ * master; a pause would also hold Sentinel's own messages on this node, which then looks down to
+ * the other Sentinels and a second failover races the first). A Sentinel of another pod (the one
+ * next to this node is being stopped too) fails over to the most up-to-date replica, and the hook
+ * returns once every Sentinel that answers names the new master, so none starts a failover of
+ * its own when this node stops. Asking and waiting share one budget inside the grace period.
  */
 export function renderPreStopRedis(names: ClusterNames, replicas: number, flavor: RedisFlavor, waitSeconds: number): string {
     return [
         "#!/bin/sh",
         ...commonShell(names, replicas, flavor),
-        `is_master() { cli "$1" ${REDIS_PORT} INFO replication | grep -q '^role:master'; }`,
         `info=$(cli "$LOCAL" ${REDIS_PORT} INFO replication)`,
         `echo "$info" | grep -q '^role:master' || exit 0`,
         `echo "$info" | grep -q '^connected_slaves:[1-9]' || exit 0`,
         `deadline=$(($(date +%s) + ${waitSeconds}))`,
-        `cli "$LOCAL" ${REDIS_PORT} CLIENT PAUSE ${waitSeconds * 1000} WRITE >/dev/null`,
+        `before=$(cli "$LOCAL" ${REDIS_PORT} CONFIG GET min-replicas-to-write | sed -n 2p)`,
+        `cli "$LOCAL" ${REDIS_PORT} CONFIG SET min-replicas-to-write 1000000 >/dev/null`,
         // A Sentinel reads a replica's state every 10 s: one that just caught up may not be a
         // candidate yet (NOGOODSLAVE), so the round is tried again until the budget ends.
         `asked=""; replies=""`,
@@ -286,16 +288,20 @@ export function renderPreStopRedis(names: ClusterNames, replicas: number, flavor
         `  [ -n "$asked" ] || sleep 1`,
         `done`,
         // A failed hook is an event on the pod (FailedPreStopHook) and a kubelet log line with this message; the stop goes on.
-        `[ -n "$asked" ] || { cli "$LOCAL" ${REDIS_PORT} CLIENT UNPAUSE >/dev/null; echo "broker-platform: no Sentinel would fail over:$replies" >&2; exit 1; }`,
+        `[ -n "$asked" ] || { cli "$LOCAL" ${REDIS_PORT} CONFIG SET min-replicas-to-write "\${before:-0}" >/dev/null; echo "broker-platform: no Sentinel would fail over:$replies" >&2; exit 1; }`,
         `echo "broker-platform: failover asked of the Sentinel on $asked"`,
         `while [ "$(date +%s)" -lt "$deadline" ]; do`,
+        `  named=0; stale=0`,
         `  for h in $HOSTS; do`,
         `    [ "$h" = "$SELF" ] && continue`,
-        `    if is_master "$h"; then echo "broker-platform: $h promoted"; exit 0; fi`,
+        `    m=$(cli "$h" ${SENTINEL_PORT} SENTINEL get-master-addr-by-name "$MASTER_NAME" | head -n 1)`,
+        `    [ -n "$m" ] || continue`,
+        `    if [ "$m" = "$SELF" ]; then stale=1; else named=$((named + 1)); fi`,
         `  done`,
+        `  if [ "$named" -gt 0 ] && [ "$stale" -eq 0 ]; then echo "broker-platform: the Sentinels name the new master"; exit 0; fi`,
         `  sleep 1`,
         `done`,
-        `echo "broker-platform: no replica promoted within ${waitSeconds} s" >&2`,
+        `echo "broker-platform: the Sentinels did not all name a new master within ${waitSeconds} s" >&2`,
         `exit 1`,
         "",
     ].join("\n");

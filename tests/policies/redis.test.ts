@@ -94,6 +94,28 @@ describe("policies: Redis with Sentinel", function () {
         expect(findings(perReplicaStorage, o3).join()).to.match(/mounts no volume at the redis data directory/);
     });
 
+    it("valkey: our Valkey cluster is the same family to every rule (clean), and a literal primaryauth in its valkey.conf or a --requirepass on valkey-server is flagged", async () => {
+        const run = await runProgram({
+            namespace: "cache",
+            storage: { mode: "hostPath", basePath: "/var/lib/cache", size: "1Gi" },
+            clusters: [{ name: "kv", engine: "valkey", version: "8.1.1", replicas: 3 }],
+        });
+        const o = kubernetesObjects(run.resources) as K8sObject[];
+        expect(buildModel(o).brokers.map((b) => [b.name, b.engine, (b.container as any).name])).to.deep.equal([["kv", "redis", "valkey"]]);
+        for (const rule of [credentials, nodeNamesAgree, podAntiAffinity, pdb, perReplicaStorage]) expect(findings(rule, o), rule.id).to.deep.equal([]);
+        expect(lint(o).violations.filter((v) => v.enforcement === "mandatory")).to.deep.equal([]);
+        // A hand-written Valkey StatefulSet: detected by its image alone, its secrets checked.
+        const sts = clone(find(o, "StatefulSet"));
+        sts.metadata.name = "other";
+        const c = sts.spec.template.spec.containers[0];
+        c.ports = [];
+        c.command = ["valkey-server", "/etc/valkey/valkey.conf", "--requirepass", "aaaaaaaaaaaa"];
+        expect(mandatory(credentials, [sts]).join("\n")).to.match(/--requirepass a literal password on its command line/);
+        const withConf = clone(o);
+        redisConfig(withConf).data["redis.conf"] += "primaryauth aaaaaaaaaaaa\n";
+        expect(mandatory(credentials, withConf).join("\n")).to.match(/sets primaryauth in clear text/);
+    });
+
     it("the stable/redis-ha chart's default render is detected as Redis and keeps its clean verdict", function () {
         if (!fs.existsSync(REDIS_HA)) this.skip(); // the chart corpus lives beside the repository (../shared), not in a user's clone
         const objects = parseAllDocuments(fs.readFileSync(REDIS_HA, "utf8")).map((d) => d.toJS()).filter((x) => x && x.kind) as K8sObject[];

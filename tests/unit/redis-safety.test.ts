@@ -46,10 +46,11 @@ describe("redis and valkey: what keeps acknowledged writes", () => {
         expect(pod.volumes.map((v: any) => v.name)).not.to.include("sentinel-run");
     });
 
-    it("the planned failover goes through another pod's Sentinel, writes paused; the Sentinel outlives the hook", async () => {
+    it("the planned failover goes through another pod's Sentinel, writes refused meanwhile; the Sentinel outlives the hook", async () => {
         const { pod, files } = await rendered(redis());
         const prestop = files["prestop-redis.sh"];
-        expect(prestop).to.match(/CLIENT PAUSE 50000 WRITE/);
+        expect(prestop).to.include("CONFIG SET min-replicas-to-write 1000000");
+        expect(prestop).not.to.match(/CLIENT PAUSE/);
         expect(prestop).to.include("deadline=$(($(date +%s) + 50))");
         expect(prestop).to.match(/for h in \$HOSTS; do\n {4}\[ "\$h" = "\$SELF" \] && continue\n {4}r=\$\(cli "\$h" 26379 SENTINEL failover "\$MASTER_NAME"\)/);
         expect(prestop).not.to.match(/-p 26379 SENTINEL failover/);

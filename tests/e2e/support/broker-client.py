@@ -90,7 +90,7 @@ elif mode == "redis-write":
             time.sleep(0.2)
 
     threading.Thread(target=watch, daemon=True).start()
-    acked, attempts, failures, i, master, timeline = [], 0, 0, 0, None, []
+    acked, attempts, failures, i, master, timeline, last_error = [], 0, 0, 0, None, [], None
     while not os.path.exists("/tmp/stop"):
         now = int(time.time())
         if not timeline or timeline[-1][0] != now:
@@ -105,9 +105,11 @@ elif mode == "redis-write":
                 acked.append(i)
             else:
                 failures += 1
-        except Exception:
+                last_error = "WAIT 1: no replica acknowledged"
+        except Exception as e:
             # Not acknowledged: the server may or may not hold it; only acknowledged ids count.
             failures += 1
+            last_error = f"{type(e).__name__}: {e}"
             master = None
             time.sleep(0.5)
         i += 1
@@ -123,7 +125,7 @@ elif mode == "redis-write":
                 out.append([n, n])
         return out
 
-    print(json.dumps({"run": count, "attempts": attempts, "failures": failures, "acked": ranges(acked), "timeline": timeline, "roles": roles}))
+    print(json.dumps({"run": count, "attempts": attempts, "failures": failures, "acked": ranges(acked), "timeline": timeline, "roles": roles, "error": last_error}))
 elif mode == "k8s-get":
     import ssl
     import urllib.error
