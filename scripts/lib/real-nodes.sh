@@ -371,6 +371,12 @@ bp_rn_down() { # cluster dir
 	fi
 	bp_rn_remove_chains "$dir"
 	if bp_rn_bridge_owned_by "$dir"; then
+		# The pods' veth ends on the bridge go with their network namespaces, but the kernel frees
+		# a namespace asynchronously (seconds under load): delete them here, so down is done when it returns.
+		local port
+		for port in $(ip -o link show master "$BP_BRIDGE" 2>/dev/null | awk -F': ' '{ print $2 }' | cut -d@ -f1); do
+			ip link del "$port" 2>/dev/null || true
+		done
 		ip link del "$BP_BRIDGE"
 	fi
 	bp_rn_remove_cgroups

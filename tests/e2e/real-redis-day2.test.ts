@@ -225,6 +225,16 @@ describe("e2e: Redis 7.0.15 and Valkey 8.1.1 with Sentinel on real pods: no ackn
                 await eventually(`${s.engine}: ${pods[target]} master`, 120_000, () => (converged(k, s) === target ? true : undefined));
                 for (const i of [0, 1, 2]) redisCli(k, s.ns, pods[i], s.engine, 6379, "CONFIG SET replica-priority 100");
             }
+            // Sentinels read replicas every 10 s: wait until every one sees both replicas promotable again.
+            await eventually(`${s.engine}: every Sentinel sees two promotable replicas`, 120_000, () => {
+                for (const pod of pods) {
+                    const out = redisCli(k, s.ns, pod, s.engine, 26379, `SENTINEL replicas ${s.masterName}`).split("\n").map((l) => l.trim());
+                    const priorities = out.flatMap((l, j) => (l === "slave-priority" ? [out[j + 1]] : []));
+                    const flags = out.flatMap((l, j) => (l === "flags" ? [out[j + 1]] : []));
+                    if (priorities.length !== 2 || priorities.some((p) => p === "0") || flags.some((f) => f !== "slave")) return undefined;
+                }
+                return true;
+            });
         }
         await Promise.all(stacks.map((s) => startWriter(k, s, "w-node")));
         await new Promise((r) => setTimeout(r, 5000));
