@@ -22,6 +22,19 @@ import sys
 from urllib.parse import unquote, urlsplit
 
 mode, count = sys.argv[1], int(sys.argv[2])
+
+
+def ranges(ids):
+    """Inclusive [first, last] runs of the ids, as the tests read them."""
+    out = []
+    for i in sorted(set(ids)):
+        if out and out[-1][1] == i - 1:
+            out[-1][1] = i
+        else:
+            out.append([i, i])
+    return out
+
+
 url = os.environ["BROKER_URL"]
 
 if mode == "amqp":
@@ -116,15 +129,6 @@ elif mode == "redis-write":
         time.sleep(0.05)
     done.set()
 
-    def ranges(ids):
-        out = []
-        for n in ids:
-            if out and out[-1][1] == n - 1:
-                out[-1][1] = n
-            else:
-                out.append([n, n])
-        return out
-
     print(json.dumps({"run": count, "attempts": attempts, "failures": failures, "acked": ranges(acked), "timeline": timeline, "roles": roles, "error": last_error}))
 elif mode == "k8s-get":
     import ssl
@@ -144,15 +148,6 @@ elif mode in ("amqp-publish", "amqp-drain"):
     import time
 
     import pika
-
-    def ranges(ids):
-        out, ids = [], sorted(set(ids))
-        for i in ids:
-            if out and out[-1][1] == i - 1:
-                out[-1][1] = i
-            else:
-                out.append([i, i])
-        return out
 
     def channel_of():
         connection = pika.BlockingConnection(pika.URLParameters(url))
